@@ -1,0 +1,158 @@
+namespace Myelin.Storage;
+
+// The narrow interfaces the grains and the gateway use. One store per area; implementations run on
+// SQLite and PostgreSQL alike (see Database.cs). All timestamps are Unix milliseconds.
+
+public sealed record UserAccount(
+    string UserId, string? PasswordHash, long CreationTs, bool IsAdmin, bool IsGuest, bool Deactivated);
+
+public sealed record Profile(string UserId, string? DisplayName, string? AvatarUrl);
+
+public sealed record Device(string UserId, string DeviceId, string? DisplayName, long? LastSeenTs, string? LastSeenIp);
+
+public sealed record TokenOwner(string UserId, string DeviceId, long TokenId);
+
+public interface IAccountStore
+{
+    /// <summary>Creates the user and an empty profile; false when the ID is taken.</summary>
+    Task<bool> CreateUserAsync(string userId, string? passwordHash, bool isAdmin, bool isGuest, long now);
+    Task<UserAccount?> GetUserAsync(string userId);
+    Task SetPasswordHashAsync(string userId, string passwordHash);
+    Task SetDeactivatedAsync(string userId, bool deactivated);
+    Task SetAdminAsync(string userId, bool isAdmin);
+    Task<IReadOnlyList<UserAccount>> ListUsersAsync(int offset, int limit);
+
+    Task<Profile?> GetProfileAsync(string userId);
+    Task SetDisplayNameAsync(string userId, string? displayName);
+    Task SetAvatarUrlAsync(string userId, string? avatarUrl);
+}
+
+public interface IDeviceStore
+{
+    /// <summary>Inserts the device, or keeps the existing row (and its name) when it exists.</summary>
+    Task UpsertDeviceAsync(string userId, string deviceId, string? displayName, long now, string? ip);
+    Task<Device?> GetDeviceAsync(string userId, string deviceId);
+    Task<IReadOnlyList<Device>> GetDevicesAsync(string userId);
+    Task<bool> UpdateDisplayNameAsync(string userId, string deviceId, string? displayName);
+    /// <summary>Deletes the devices and every access token issued to them.</summary>
+    Task DeleteDevicesAsync(string userId, IReadOnlyCollection<string> deviceIds);
+    Task UpdateLastSeenAsync(string userId, string deviceId, long now, string? ip);
+}
+
+public interface IAccessTokenStore
+{
+    /// <summary>Stores the SHA-256 of the token, never the token itself.</summary>
+    Task<long> AddAccessTokenAsync(string token, string userId, string deviceId, long now);
+    Task<TokenOwner?> GetOwnerAsync(string token);
+    Task DeleteAccessTokenAsync(string token);
+    /// <summary>Every token of the user, but the one with <paramref name="exceptTokenId"/> when given.</summary>
+    Task<IReadOnlyList<string>> DeleteAllForUserAsync(string userId, long? exceptTokenId = null);
+}
+
+public interface ITransactionStore
+{
+    /// <summary>The result recorded for this (user, device, scope, txnId), if any.</summary>
+    Task<string?> GetResultAsync(string userId, string deviceId, string scope, string txnId);
+    /// <summary>Records the result; first writer wins, returns the stored result.</summary>
+    Task<string> SetResultAsync(string userId, string deviceId, string scope, string txnId, string result, long now);
+}
+
+public interface IFilterStore
+{
+    Task<long> AddFilterAsync(string userId, string filterJson);
+    Task<string?> GetFilterAsync(string userId, long filterId);
+}
+
+public sealed record RoomAlias(string Alias, string RoomId, string Creator);
+
+public interface IAliasStore
+{
+    /// <summary>false when the alias exists.</summary>
+    Task<bool> CreateAliasAsync(string alias, string roomId, string creator);
+    Task<RoomAlias?> GetAliasAsync(string alias);
+    Task<bool> DeleteAliasAsync(string alias);
+    Task<IReadOnlyList<string>> GetAliasesForRoomAsync(string roomId);
+}
+
+public sealed record RoomRecord(string RoomId, string RoomVersion, string Creator, bool IsPublic, long CreatedTs);
+
+public interface IRoomStore
+{
+    Task CreateRoomAsync(RoomRecord room);
+    Task<RoomRecord?> GetRoomAsync(string roomId);
+    Task SetPublicAsync(string roomId, bool isPublic);
+    /// <summary>Public rooms ordered by joined-member count descending, then room ID.</summary>
+    Task<IReadOnlyList<string>> GetPublicRoomIdsAsync();
+    Task<IReadOnlyList<RoomRecord>> ListRoomsAsync(int offset, int limit);
+}
+
+public interface IAccountDataStore
+{
+    /// <summary>roomId null = global. Returns the new stream position.</summary>
+    Task<long> PutAccountDataAsync(string userId, string? roomId, string type, string contentJson);
+    Task<string?> GetAccountDataAsync(string userId, string? roomId, string type);
+    /// <summary>Rows with stream position in (from, to].</summary>
+    Task<IReadOnlyList<AccountDataRow>> GetChangedAsync(string userId, long from, long to);
+    Task<long> GetMaxStreamIdAsync();
+}
+
+public sealed record AccountDataRow(string UserId, string? RoomId, string Type, string ContentJson, long StreamId);
+
+/// <summary>One event as stored: the PDU JSON beside the columns that queries filter and order on.</summary>
+public sealed record StoredEvent(
+    long StreamOrdering, string EventId, string RoomId, string Type, string? StateKey, string Sender,
+    long Depth, long OriginServerTs, string Json, string? Membership);
+
+/// <summary>An event to persist; the stream position is given by the persister.</summary>
+public sealed record NewEvent(
+    string EventId, string RoomId, string Type, string? StateKey, string Sender, long Depth,
+    long OriginServerTs, string Json, string? Membership, string? TxnScope = null);
+
+public sealed record MembershipRow(string RoomId, string UserId, string Membership, string EventId, long StreamOrdering);
+
+public interface IEventStore
+{
+    /// <summary>
+    /// Persists events in one transaction: the events, current state (state events replace the
+    /// (type, state_key) entry), local_current_membership for m.room.member, and forward extremities
+    /// (each room's newest event replaces the room's extremities). Each event's StreamOrdering is taken
+    /// from the list given (already allocated by the caller, increasing).
+    /// </summary>
+    Task PersistEventsAsync(IReadOnlyList<(NewEvent Event, long StreamOrdering)> events);
+
+    Task<long> GetMaxStreamOrderingAsync();
+    Task<StoredEvent?> GetEventAsync(string eventId);
+    Task<IReadOnlyList<StoredEvent>> GetEventsAsync(IReadOnlyCollection<string> eventIds);
+
+    /// <summary>Current state of the room, one event per (type, state_key).</summary>
+    Task<IReadOnlyList<StoredEvent>> GetCurrentStateAsync(string roomId);
+    /// <summary>State after the event at <paramref name="atStreamOrdering"/> (inclusive), one event per (type, state_key).</summary>
+    Task<IReadOnlyList<StoredEvent>> GetStateAtAsync(string roomId, long atStreamOrdering);
+
+    /// <summary>The room's newest event (for reloading a room grain), or null for an unknown room.</summary>
+    Task<StoredEvent?> GetLatestEventAsync(string roomId);
+
+    /// <summary>Events of the rooms with from &lt; stream_ordering &lt;= to, ascending; at most limit per room,
+    /// keeping the newest when more.</summary>
+    Task<IReadOnlyList<StoredEvent>> GetRoomEventsAsync(string roomId, long fromExclusive, long toInclusive, int limit);
+
+    /// <summary>Events of many rooms with from &lt; stream_ordering &lt;= to, ascending, all of them.</summary>
+    Task<IReadOnlyList<StoredEvent>> GetEventsInRangeAsync(IReadOnlyCollection<string> roomIds, long fromExclusive, long toInclusive);
+
+    /// <summary>Topological pagination: events ordered by (depth, stream_ordering), backwards from
+    /// (before the) given position or forwards from (after) it.</summary>
+    Task<IReadOnlyList<StoredEvent>> PaginateAsync(string roomId, long depth, long streamOrdering, bool backwards, int limit);
+
+    /// <summary>Current membership of the user in every room they have a membership event in.</summary>
+    Task<IReadOnlyList<MembershipRow>> GetMembershipsForUserAsync(string userId);
+    /// <summary>Current membership rows of a room (every user with a m.room.member state event).</summary>
+    Task<IReadOnlyList<MembershipRow>> GetRoomMembershipsAsync(string roomId);
+    Task<int> GetJoinedMemberCountAsync(string roomId);
+}
+
+/// <summary>Hands out stream positions: unique and increasing across writers.</summary>
+public interface IStreamIdGenerator
+{
+    Task<long> NextAsync(string stream, int count = 1);
+    Task<long> CurrentAsync(string stream);
+}
