@@ -45,7 +45,9 @@ public interface IAccessTokenStore
     Task<long> AddAccessTokenAsync(string token, string userId, string deviceId, long now);
     Task<TokenOwner?> GetOwnerAsync(string token);
     Task DeleteAccessTokenAsync(string token);
-    /// <summary>Every token of the user, but the one with <paramref name="exceptTokenId"/> when given.</summary>
+    /// <summary>Every token of the user, but the one with <paramref name="exceptTokenId"/> when given.
+    /// Returns the deleted tokens' hashes (<see cref="AccessTokenHash.Compute"/>): the tokens themselves
+    /// are not stored. A cache keyed by that hash can drop them.</summary>
     Task<IReadOnlyList<string>> DeleteAllForUserAsync(string userId, long? exceptTokenId = null);
 }
 
@@ -103,7 +105,8 @@ public sealed record StoredEvent(
     long StreamOrdering, string EventId, string RoomId, string Type, string? StateKey, string Sender,
     long Depth, long OriginServerTs, string Json, string? Membership);
 
-/// <summary>An event to persist; the stream position is given by the persister.</summary>
+/// <summary>An event to persist; the stream position is given by the persister.
+/// <see cref="TxnScope"/> is not stored by the event store (the caller's bookkeeping).</summary>
 public sealed record NewEvent(
     string EventId, string RoomId, string Type, string? StateKey, string Sender, long Depth,
     long OriginServerTs, string Json, string? Membership, string? TxnScope = null);
@@ -153,6 +156,10 @@ public interface IEventStore
 /// <summary>Hands out stream positions: unique and increasing across writers.</summary>
 public interface IStreamIdGenerator
 {
+    /// <summary>Allocates <paramref name="count"/> consecutive positions and returns the LAST (highest):
+    /// the block is (result - count, result]. Stream names are lowercase letters, digits and '_'.</summary>
     Task<long> NextAsync(string stream, int count = 1);
+    /// <summary>The highest position allocated so far (0 when none). On PostgreSQL, by any process, and
+    /// it may not be committed yet.</summary>
     Task<long> CurrentAsync(string stream);
 }
