@@ -15,12 +15,13 @@ public static class MatrixIds
     /// Accepts the historical grammar (spec: "Historical User IDs"): any localpart without ':' or NUL,
     /// even empty, because such senders exist in real rooms and servers MUST accept them.
     /// </summary>
-    public static bool IsValidUserId(string? s) => IsSigilLocalpartServer(s, '@');
+    public static bool IsValidUserId(string? s) => IsSigilLocalpartServer(s, '@', allowEmptyLocalpart: true);
 
-    /// <summary>Room IDs of versions that carry a domain: <c>!opaque:server</c>.</summary>
-    public static bool IsValidRoomId(string? s) => IsSigilLocalpartServer(s, '!');
+    /// <summary>Room IDs of versions that carry a domain: <c>!opaque:server</c>, with a non-empty opaque part.</summary>
+    public static bool IsValidRoomId(string? s) => IsSigilLocalpartServer(s, '!', allowEmptyLocalpart: false);
 
-    public static bool IsValidRoomAlias(string? s) => IsSigilLocalpartServer(s, '#');
+    /// <summary><c>#alias:server</c>, with a non-empty alias part.</summary>
+    public static bool IsValidRoomAlias(string? s) => IsSigilLocalpartServer(s, '#', allowEmptyLocalpart: false);
 
     /// <summary>
     /// Event IDs are opaque after the sigil; v1/v2 ones carried a domain, v3+ are a hash. Only the
@@ -150,7 +151,7 @@ public static class MatrixIds
         return RandomNumberGenerator.GetString(Letters, length);
     }
 
-    private static bool IsSigilLocalpartServer(string? s, char sigil)
+    private static bool IsSigilLocalpartServer(string? s, char sigil, bool allowEmptyLocalpart)
     {
         if (s is null || s.Length < 3 || s[0] != sigil)
         {
@@ -158,7 +159,7 @@ public static class MatrixIds
         }
 
         int colon = s.IndexOf(':');
-        if (colon < 0)
+        if (colon < 0 || (colon == 1 && !allowEmptyLocalpart))
         {
             return false;
         }
