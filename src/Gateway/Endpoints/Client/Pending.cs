@@ -1,0 +1,16 @@
+namespace Myelin.Gateway.Endpoints.Client;
+
+// Groups being written; each moves to its own file.
+public static class PendingGroups
+{
+    public static void MapDevices(this RouteGroupBuilder g) { }
+    public static void MapProfile(this RouteGroupBuilder g) { }
+    public static void MapRoomRead(this RouteGroupBuilder g) { }
+    public static void MapRoomReadV1(this RouteGroupBuilder g) { }
+    public static void MapDirectory(this RouteGroupBuilder g) { }
+    public static void MapFilter(this RouteGroupBuilder g) { }
+    public static void MapCapabilities(this RouteGroupBuilder g) { }
+    public static void MapPushRules(this RouteGroupBuilder g) { }
+    public static void MapRoomSend(this RouteGroupBuilder g) { }
+    public static void MapSync(this RouteGroupBuilder g) { }
+}

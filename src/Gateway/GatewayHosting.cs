@@ -1,0 +1,62 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Myelin.Gateway.Http;
+using Myelin.Gateway.Routing;
+using Myelin.Silo.Configuration;
+
+namespace Myelin.Gateway;
+
+public static class GatewayHosting
+{
+    /// <summary>Kestrel on every <c>http</c> listener of the config (Synapse's <c>listeners</c>).</summary>
+    public static void ConfigureMyelinListeners(this WebApplicationBuilder builder, HomeserverOptions options)
+    {
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = Math.Max(options.MaxRequestBodySize, 1024 * 1024) + 1024;
+            foreach (var l in options.Listeners.Where(l => l.Type == "http"))
+                foreach (var addr in l.BindAddresses)
+                {
+                    var ip = addr is "*" or "0.0.0.0" ? IPAddress.Any : addr is "::" ? IPAddress.IPv6Any : IPAddress.Parse(addr);
+                    k.Listen(ip, l.Port, o => o.Protocols = HttpProtocols.Http1AndHttp2);
+                }
+        });
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+    }
+
+    public static IServiceCollection AddMyelinGateway(this IServiceCollection services)
+    {
+        services.AddSingleton<AccessTokens>();
+        services.AddSingleton<SyncNotifier>();
+        services.AddSingleton<UserInteractiveAuth>();
+        return services;
+    }
+
+    public static void UseMyelinGateway(this WebApplication app)
+    {
+        app.UseMiddleware<MatrixErrorMiddleware>();
+        app.Use(async (ctx, next) =>
+        {
+            CorsHeaders.Apply(ctx);
+            if (HttpMethods.IsOptions(ctx.Request.Method))
+            {
+                ctx.Response.StatusCode = 200;
+                ctx.Response.ContentType = "application/json";
+                await ctx.Response.WriteAsync("{}");
+                return;
+            }
+            await next(ctx);
+            if (ctx.Response.StatusCode == 405 && !ctx.Response.HasStarted)
+                await MatrixErrorMiddleware.WriteAsync(ctx, 405, "M_UNRECOGNIZED", "Unrecognized request");
+        });
+    }
+
+    /// <summary>Anything no endpoint serves: 404 M_UNRECOGNIZED (405 when the path exists with another method).</summary>
+    public static void MapFallbackToUnrecognized(this WebApplication app)
+    {
+        app.MapFallback((HttpContext ctx) =>
+            MatrixErrorMiddleware.WriteAsync(ctx, 404, "M_UNRECOGNIZED", "Unrecognized request"));
+    }
+}

@@ -1,0 +1,46 @@
+using Myelin.Gateway;
+using Myelin.Gateway.Endpoints;
+using Myelin.Silo.Configuration;
+using Myelin.Silo.Hosting;
+
+// The gateway silo: the client-server HTTP API co-hosted with an Orleans silo. Alone, with no
+// configuration, it is the whole homeserver in one process on http://127.0.0.1:8008.
+HomeserverOptions options;
+try
+{
+    options = MyelinSiloHosting.LoadOptions(args, GatewayDefaults.Yaml);
+}
+catch (ConfigException e)
+{
+    Console.Error.WriteLine($"Configuration error: {e.Message}");
+    return 2;
+}
+
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = FilterArgs(args) });
+builder.ConfigureMyelinListeners(options);
+await builder.Services.AddMyelinCoreAsync(options);
+builder.Services.AddMyelinGateway();
+builder.UseOrleans(silo => silo.ConfigureMyelinSilo(options));
+
+var app = builder.Build();
+app.UseMyelinGateway();
+app.MapClientApi();
+app.MapFallbackToUnrecognized();
+
+await app.RunAsync();
+return 0;
+
+// ASP.NET's own command-line configuration would trip over --config-path; it is ours.
+static string[] FilterArgs(string[] args)
+{
+    var rest = new List<string>();
+    for (var i = 0; i < args.Length; i++)
+    {
+        if (args[i] is "--config-path" or "-c") { i++; continue; }
+        if (args[i].StartsWith("--config-path=", StringComparison.Ordinal)) continue;
+        rest.Add(args[i]);
+    }
+    return rest.ToArray();
+}
+
+public partial class Program;

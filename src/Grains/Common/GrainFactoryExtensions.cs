@@ -1,0 +1,11 @@
+using Myelin.Grains.Rooms;
+using Myelin.Grains.Sync;
+
+namespace Myelin.Grains;
+
+/// <summary>The one place grain keys are built.</summary>
+public static class GrainFactoryExtensions
+{
+    public static IRoomGrain Room(this IGrainFactory grains, string roomId) => grains.GetGrain<IRoomGrain>(roomId);
+    public static ISyncGrain Sync(this IGrainFactory grains, string userId) => grains.GetGrain<ISyncGrain>(userId);
+}

@@ -1,0 +1,101 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Myelin.Grains.Streams;
+using Myelin.Storage;
+
+namespace Myelin.Grains.Rooms;
+
+/// <summary>
+/// Group commit for the events stream: every room grain of the silo hands its events here, and they are
+/// written to the database together, in one transaction per batch, each with its stream position. A
+/// sender is answered only once its batch has committed; then the batch is published on the bus.
+/// </summary>
+public sealed class EventPersister : IAsyncDisposable
+{
+    const int MaxBatch = 1000;
+
+    sealed record Pending(IReadOnlyList<NewEvent> Events, TaskCompletionSource<long[]> Done);
+
+    readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    readonly IEventStore _events;
+    readonly IStreamIdGenerator _ids;
+    readonly IReplicationBus _bus;
+    readonly ILogger<EventPersister> _log;
+    readonly Task _loop;
+
+    public EventPersister(MyelinDatabase db, IReplicationBus bus, ILogger<EventPersister> log)
+    {
+        _events = db.Events;
+        _ids = db.StreamIds;
+        _bus = bus;
+        _log = log;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Persists the events (of one room, in order); returns their stream positions.</summary>
+    public Task<long[]> PersistAsync(IReadOnlyList<NewEvent> events)
+    {
+        var done = new TaskCompletionSource<long[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_queue.Writer.TryWrite(new Pending(events, done)))
+            done.SetException(new InvalidOperationException("the event persister has stopped"));
+        return done.Task;
+    }
+
+    async Task RunAsync()
+    {
+        var batch = new List<Pending>();
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            var count = 0;
+            while (count < MaxBatch && _queue.Reader.TryRead(out var p))
+            {
+                batch.Add(p);
+                count += p.Events.Count;
+            }
+            try
+            {
+                await CommitAsync(batch, count);
+            }
+            catch (Exception e)
+            {
+                _log.LogError(e, "Persisting a batch of {Count} events failed", count);
+                foreach (var p in batch) p.Done.TrySetException(e);
+            }
+        }
+    }
+
+    async Task CommitAsync(List<Pending> batch, int count)
+    {
+        var last = await _ids.NextAsync(StreamNames.Events, count);
+        var next = last - count + 1;
+        var rows = new List<(NewEvent, long)>(count);
+        var results = new long[batch.Count][];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            results[i] = new long[batch[i].Events.Count];
+            for (var j = 0; j < batch[i].Events.Count; j++)
+            {
+                results[i][j] = next;
+                rows.Add((batch[i].Events[j], next++));
+            }
+        }
+        await _events.PersistEventsAsync(rows);
+
+        var rooms = new HashSet<string>();
+        var users = new HashSet<string>();
+        foreach (var (ev, _) in rows)
+        {
+            rooms.Add(ev.RoomId);
+            if (ev.Membership is not null && ev.StateKey is not null) users.Add(ev.StateKey);
+        }
+        for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
+        _bus.Publish(new StreamUpdate(StreamNames.Events, last, rooms, users));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop;
+    }
+}

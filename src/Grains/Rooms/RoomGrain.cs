@@ -1,0 +1,122 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Myelin.Matrix;
+using Myelin.Storage;
+using Orleans.Concurrency;
+
+namespace Myelin.Grains.Rooms;
+
+// Reentrant: building an event reads and updates the in-memory state with no await in between, so turns
+// may interleave safely; that lets many sends of one room be in the group commit at the same time.
+[Reentrant]
+public sealed class RoomGrain(
+    MyelinDatabase db, ServerIdentity server, EventPersister persister, ILogger<RoomGrain> log) : Grain, IRoomGrain
+{
+    RoomState? _state;
+    readonly Dictionary<TxnKey, Task<string>> _txns = new();
+
+    string RoomId => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken ct)
+    {
+        var record = await db.Rooms.GetRoomAsync(RoomId);
+        if (record is null) return;
+        var version = RoomVersions.Get(record.RoomVersion)
+            ?? throw new InvalidOperationException($"room {RoomId} has unsupported version {record.RoomVersion}");
+        var state = await db.Events.GetCurrentStateAsync(RoomId);
+        var latest = await db.Events.GetLatestEventAsync(RoomId);
+        _state = RoomState.Load(RoomId, version, record.Creator, state, latest);
+    }
+
+    public Task<RoomInfo?> GetInfo() => Task.FromResult(_state is null ? null
+        : new RoomInfo(RoomId, _state.Version.Id, _state.Creator, _state.LastStreamOrdering));
+
+    public Task<string?> GetMembership(string userId) => Task.FromResult(_state?.MembershipOf(userId));
+
+    public async Task<RoomInfo> Create(CreateRoomCommand command)
+    {
+        if (_state is not null) throw new MatrixException(400, "M_ROOM_IN_USE", "Room ID already in use");
+        var version = RoomVersions.Get(command.RoomVersion)
+            ?? throw new MatrixException(400, "M_UNSUPPORTED_ROOM_VERSION", $"Room version {command.RoomVersion} is not supported");
+        var state = RoomState.Empty(RoomId, version, command.Creator);
+
+        var creation = JsonNode.Parse(command.CreationContentJson)!.AsObject();
+        creation["room_version"] = version.Id;
+        if (!version.CreatorIsSender) creation["creator"] = command.Creator;
+        var drafts = new List<EventDraft>
+        {
+            new("m.room.create", "", command.Creator, creation.ToJsonString()),
+            new("m.room.member", command.Creator, command.Creator, command.CreatorMemberContentJson),
+            new("m.room.power_levels", "", command.Creator, command.PowerLevelsContentJson),
+        };
+        drafts.AddRange(command.InitialEvents);
+
+        var built = new List<NewEvent>(drafts.Count);
+        foreach (var draft in drafts) built.Add(state.Build(draft, server));
+
+        await db.Rooms.CreateRoomAsync(new RoomRecord(RoomId, version.Id, command.Creator, command.IsPublic, state.NowMs()));
+        _state = state;
+        try
+        {
+            var positions = await persister.PersistAsync(built);
+            state.LastStreamOrdering = positions[^1];
+        }
+        catch (Exception e)
+        {
+            Fail(e);
+            throw;
+        }
+        return new RoomInfo(RoomId, version.Id, command.Creator, state.LastStreamOrdering);
+    }
+
+    public Task<string> Send(EventDraft draft, TxnKey? txn)
+    {
+        if (txn is null) return SendCore(draft, null);
+        if (_txns.TryGetValue(txn, out var existing)) return existing;
+        var task = SendCore(draft, txn);
+        _txns[txn] = task;
+        // A failed send may be retried with the same transaction ID.
+        _ = task.ContinueWith(t => { if (!t.IsCompletedSuccessfully) _txns.Remove(txn); }, TaskScheduler.Current);
+        return task;
+    }
+
+    async Task<string> SendCore(EventDraft draft, TxnKey? txn)
+    {
+        var scope = $"send:{RoomId}";
+        if (txn is not null)
+        {
+            var earlier = await db.Transactions.GetResultAsync(txn.UserId, txn.DeviceId, scope, txn.TxnId);
+            if (earlier is not null) return earlier;
+        }
+        var state = _state ?? throw MatrixException.NotFound("Unknown room");
+        string? redactedSender = null;
+        if (draft.Type == "m.room.redaction" && draft.Redacts is not null)
+            redactedSender = (await db.Events.GetEventAsync(draft.Redacts)) is { RoomId: var r, Sender: var s } && r == RoomId ? s : null;
+
+        // From here to PersistAsync nothing awaits: the event is built against the state as it is now.
+        if (draft.Type == "m.room.redaction") state.CheckRedaction(draft, redactedSender);
+        var ev = state.Build(draft, server, txn);
+        long[] positions;
+        try
+        {
+            positions = await persister.PersistAsync([ev]);
+        }
+        catch (Exception e)
+        {
+            Fail(e);
+            throw;
+        }
+        state.LastStreamOrdering = Math.Max(state.LastStreamOrdering, positions[0]);
+        if (txn is not null)
+            await db.Transactions.SetResultAsync(txn.UserId, txn.DeviceId, scope, txn.TxnId, ev.EventId, state.NowMs());
+        return ev.EventId;
+    }
+
+    /// <summary>The in-memory state may be ahead of the database now: drop it and reload on next call.</summary>
+    void Fail(Exception e)
+    {
+        log.LogError(e, "Persisting events of {RoomId} failed; the room reloads from the database", RoomId);
+        _state = null;
+        DeactivateOnIdle();
+    }
+}

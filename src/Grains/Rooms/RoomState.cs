@@ -1,0 +1,131 @@
+using System.Text.Json.Nodes;
+using Myelin.Matrix;
+using Myelin.Storage;
+
+namespace Myelin.Grains.Rooms;
+
+/// <summary>
+/// A room's current state as its persister holds it in memory: the state map, the forward extremity and
+/// depth. <see cref="Build"/> turns a draft into a signed PDU that passes the auth rules, and advances the
+/// state as if it were persisted (the grain drops this object if persisting fails).
+/// </summary>
+public sealed class RoomState
+{
+    /// <summary>Keys in a PDU's unsigned section that are for this server only and never leave it.</summary>
+    public const string TxnIdKey = "io.myelin.txn_id";
+    public const string DeviceIdKey = "io.myelin.device_id";
+
+    readonly Dictionary<(string Type, string StateKey), AuthEvent> _state = new();
+
+    public string RoomId { get; }
+    public RoomVersion Version { get; }
+    public string Creator { get; }
+    public string? LastEventId { get; private set; }
+    public long Depth { get; private set; }
+    public long LastStreamOrdering { get; set; }
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    RoomState(string roomId, RoomVersion version, string creator)
+    {
+        RoomId = roomId; Version = version; Creator = creator;
+    }
+
+    public static RoomState Empty(string roomId, RoomVersion version, string creator) => new(roomId, version, creator);
+
+    public static RoomState Load(string roomId, RoomVersion version, string creator,
+        IReadOnlyList<StoredEvent> currentState, StoredEvent? latest)
+    {
+        var s = new RoomState(roomId, version, creator);
+        foreach (var e in currentState)
+            s._state[(e.Type, e.StateKey ?? "")] = ToAuthEvent(e.EventId, JsonNode.Parse(e.Json)!.AsObject());
+        if (latest is not null)
+        {
+            s.LastEventId = latest.EventId;
+            s.Depth = latest.Depth;
+            s.LastStreamOrdering = latest.StreamOrdering;
+        }
+        return s;
+    }
+
+    public long NowMs() => Clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public string? MembershipOf(string userId) =>
+        _state.TryGetValue(("m.room.member", userId), out var m) ? m.Content["membership"]?.GetValue<string>() : null;
+
+    public PowerLevels PowerLevels => PowerLevels.FromContent(
+        _state.TryGetValue(("m.room.power_levels", ""), out var pl) ? pl.Content : null, Creator);
+
+    /// <summary>spec: a redaction is allowed to those with the redact level, or of the sender's own events.</summary>
+    public void CheckRedaction(Grains.Rooms.EventDraft draft, string? originalSender)
+    {
+        if (originalSender is null) throw MatrixException.NotFound("The event to redact is not in this room");
+        var pl = PowerLevels;
+        if (originalSender != draft.Sender && pl.UserLevel(draft.Sender) < pl.Redact)
+            throw MatrixException.Forbidden("You don't have permission to redact this event");
+    }
+
+    public NewEvent Build(EventDraft draft, ServerIdentity server, TxnKey? txn = null)
+    {
+        JsonObject content;
+        try { content = JsonNode.Parse(draft.ContentJson) as JsonObject ?? throw MatrixException.BadJson("Content must be a JSON object"); }
+        catch (System.Text.Json.JsonException) { throw new MatrixException(400, "M_NOT_JSON", "Content is not valid JSON"); }
+
+        if (draft.Type == "m.room.redaction" && Version.UpdatedRedactionRules && draft.Redacts is not null)
+            content["redacts"] = draft.Redacts;
+
+        var prev = LastEventId is null ? new List<string>() : [LastEventId];
+        var candidate = new AuthEvent("", draft.Type, draft.StateKey, draft.Sender, content, prev, RoomId);
+        var result = EventAuth.Check(Version, candidate, _state);
+        if (!result.Allowed) throw MatrixException.Forbidden(result.Reason ?? "Not allowed by the room's auth rules");
+
+        var authIds = new JsonArray();
+        foreach (var key in EventAuth.SelectAuthStateKeys(draft.Type, draft.StateKey, draft.Sender, content, Version))
+            if (_state.TryGetValue(key, out var a)) authIds.Add(a.EventId);
+
+        var now = NowMs();
+        var pdu = new JsonObject
+        {
+            ["auth_events"] = authIds,
+            ["content"] = content.DeepClone(),
+            ["depth"] = Depth + 1,
+            ["origin_server_ts"] = now,
+            ["prev_events"] = new JsonArray(prev.Select(p => (JsonNode)p!).ToArray()),
+            ["room_id"] = RoomId,
+            ["sender"] = draft.Sender,
+            ["type"] = draft.Type,
+        };
+        if (draft.StateKey is not null) pdu["state_key"] = draft.StateKey;
+        if (draft.Redacts is not null && !Version.UpdatedRedactionRules) pdu["redacts"] = draft.Redacts;
+        EventHashing.AddContentHash(pdu);
+        JsonSigning.SignEvent(pdu, server.ServerName, server.SigningKey, Version);
+        var eventId = EventHashing.ComputeEventId(pdu, Version);
+
+        if (draft.StateKey is not null && _state.TryGetValue((draft.Type, draft.StateKey), out var replaced))
+            pdu["unsigned"] = new JsonObject { ["replaces_state"] = replaced.EventId, ["prev_content"] = replaced.Content.DeepClone() };
+        if (txn is not null)
+        {
+            var unsigned = pdu["unsigned"] as JsonObject ?? new JsonObject();
+            unsigned[TxnIdKey] = txn.TxnId;
+            unsigned[DeviceIdKey] = txn.DeviceId;
+            pdu["unsigned"] = unsigned;
+        }
+
+        var stored = candidate with { EventId = eventId };
+        if (draft.StateKey is not null) _state[(draft.Type, draft.StateKey)] = stored;
+        LastEventId = eventId;
+        Depth++;
+
+        var membership = draft.Type == "m.room.member" ? content["membership"]?.GetValue<string>() : null;
+        return new NewEvent(eventId, RoomId, draft.Type, draft.StateKey, draft.Sender, Depth, now,
+            pdu.ToJsonString(), membership);
+    }
+
+    static AuthEvent ToAuthEvent(string eventId, JsonObject pdu) => new(
+        eventId,
+        pdu["type"]!.GetValue<string>(),
+        pdu["state_key"]?.GetValue<string>(),
+        pdu["sender"]!.GetValue<string>(),
+        pdu["content"] as JsonObject ?? new JsonObject(),
+        (pdu["prev_events"] as JsonArray)?.Select(x => x!.GetValue<string>()).ToList() ?? [],
+        pdu["room_id"]!.GetValue<string>());
+}

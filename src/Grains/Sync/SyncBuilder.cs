@@ -1,0 +1,206 @@
+using System.Text.Json.Nodes;
+using Myelin.Matrix;
+using Myelin.Storage;
+
+namespace Myelin.Grains.Sync;
+
+/// <summary>
+/// Builds one /sync response (spec: client-server API "Syncing"): for every room of the user, the
+/// timeline between the tokens (limited, with prev_batch), the state before the timeline (all of it on a
+/// full or first sync, only what changed in the gap otherwise), invites with stripped state, rooms left.
+/// </summary>
+public sealed class SyncBuilder(
+    MyelinDatabase db, string userId, string deviceId, SyncFilter filter, SyncToken? since, SyncToken upTo, bool fullState)
+{
+    const int DefaultTimelineLimit = 10;
+    readonly long _now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    public bool HasUpdates { get; private set; }
+    public List<string> WatchedRooms { get; } = [];
+
+    int TimelineLimit => Math.Clamp(filter.Timeline.Limit ?? DefaultTimelineLimit, 1, 1000);
+
+    public async Task<JsonObject> BuildAsync()
+    {
+        var join = new JsonObject();
+        var invite = new JsonObject();
+        var leave = new JsonObject();
+        var sinceEvents = since?.Events;
+
+        var memberships = await db.Events.GetMembershipsForUserAsync(userId);
+        var accountData = await db.AccountData.GetChangedAsync(userId, since?.AccountData ?? 0, upTo.AccountData);
+
+        foreach (var m in memberships)
+        {
+            if (!RoomAllowed(m.RoomId)) continue;
+            if (m.Membership == "join") WatchedRooms.Add(m.RoomId);
+            if (m.StreamOrdering > upTo.Events) continue; // committed after our upper bound: next sync
+            var changedNow = sinceEvents is null || m.StreamOrdering > sinceEvents;
+            var roomAccountData = RoomAccountData(accountData, m.RoomId);
+            switch (m.Membership)
+            {
+                case "join":
+                {
+                    var room = changedNow || fullState
+                        ? await FullRoomAsync(m.RoomId, sinceEvents ?? 0, upTo.Events, includeFullState: true)
+                        : await IncrementalRoomAsync(m.RoomId, sinceEvents!.Value, upTo.Events);
+                    if (room is null && roomAccountData.Count == 0) continue;
+                    room ??= EmptyJoinedRoom();
+                    room["account_data"] = new JsonObject { ["events"] = roomAccountData };
+                    join[m.RoomId] = room;
+                    break;
+                }
+                case "invite":
+                    if (!changedNow && !fullState) continue;
+                    invite[m.RoomId] = await InvitedRoomAsync(m);
+                    break;
+                case "knock":
+                    break;
+                default: // leave, ban
+                    if (sinceEvents is null && !filter.IncludeLeave) continue;
+                    if (!changedNow && !fullState) continue;
+                    var left = await FullRoomAsync(m.RoomId, sinceEvents ?? 0, m.StreamOrdering, includeFullState: true);
+                    left ??= EmptyJoinedRoom();
+                    left.Remove("ephemeral");
+                    left.Remove("unread_notifications");
+                    left.Remove("summary");
+                    left["account_data"] = new JsonObject { ["events"] = roomAccountData };
+                    leave[m.RoomId] = left;
+                    break;
+            }
+        }
+
+        var globalAccountData = new JsonArray();
+        foreach (var row in accountData.Where(r => r.RoomId is null))
+            if (filter.AccountData.Matches(row.Type, userId, null, null))
+                globalAccountData.Add(new JsonObject { ["type"] = row.Type, ["content"] = JsonNode.Parse(row.ContentJson) });
+
+        HasUpdates = join.Count > 0 || invite.Count > 0 || leave.Count > 0 || globalAccountData.Count > 0;
+        return new JsonObject
+        {
+            ["next_batch"] = upTo.ToString(),
+            ["rooms"] = new JsonObject { ["join"] = join, ["invite"] = invite, ["leave"] = leave, ["knock"] = new JsonObject() },
+            ["account_data"] = new JsonObject { ["events"] = globalAccountData },
+            ["presence"] = new JsonObject { ["events"] = new JsonArray() },
+            ["to_device"] = new JsonObject { ["events"] = new JsonArray() },
+            ["device_lists"] = new JsonObject { ["changed"] = new JsonArray(), ["left"] = new JsonArray() },
+            ["device_one_time_keys_count"] = new JsonObject(),
+        };
+    }
+
+    bool RoomAllowed(string roomId) =>
+        (filter.Rooms is null || filter.Rooms.Contains(roomId)) && (filter.NotRooms is null || !filter.NotRooms.Contains(roomId));
+
+    JsonArray RoomAccountData(IReadOnlyList<AccountDataRow> rows, string roomId)
+    {
+        var result = new JsonArray();
+        foreach (var r in rows)
+            if (r.RoomId == roomId && filter.RoomAccountData.Matches(r.Type, userId, roomId, null))
+                result.Add(new JsonObject { ["type"] = r.Type, ["content"] = JsonNode.Parse(r.ContentJson) });
+        return result;
+    }
+
+    static JsonObject EmptyJoinedRoom() => new()
+    {
+        ["timeline"] = new JsonObject { ["events"] = new JsonArray(), ["limited"] = false },
+        ["state"] = new JsonObject { ["events"] = new JsonArray() },
+        ["ephemeral"] = new JsonObject { ["events"] = new JsonArray() },
+        ["unread_notifications"] = new JsonObject { ["highlight_count"] = 0, ["notification_count"] = 0 },
+    };
+
+    /// <summary>Timeline events in (from, to], newest <see cref="TimelineLimit"/>; limited when more existed.</summary>
+    async Task<(List<StoredEvent> Events, bool Limited)> TimelineAsync(string roomId, long from, long to)
+    {
+        var limit = TimelineLimit;
+        var rows = await db.Events.GetRoomEventsAsync(roomId, from, to, limit + 1);
+        var limited = rows.Count > limit;
+        var events = (limited ? rows.Skip(rows.Count - limit) : rows)
+            .Where(e => filter.Timeline.Matches(e.Type, e.Sender, roomId, null)).ToList();
+        return (events, limited);
+    }
+
+    string PrevBatch(List<StoredEvent> timeline, long to) =>
+        timeline.Count > 0 ? new TopologicalToken(timeline[0].Depth, timeline[0].StreamOrdering).ToString()
+            : new SyncToken(to, upTo.AccountData).ToString();
+
+    async Task<JsonObject?> FullRoomAsync(string roomId, long from, long to, bool includeFullState)
+    {
+        var (timeline, limited) = await TimelineAsync(roomId, from, to);
+        var stateAt = timeline.Count > 0 ? timeline[0].StreamOrdering - 1 : to;
+        var state = includeFullState ? await db.Events.GetStateAtAsync(roomId, stateAt) : [];
+        return await RoomJsonAsync(roomId, timeline, limited, PrevBatch(timeline, to), state, summary: true);
+    }
+
+    async Task<JsonObject?> IncrementalRoomAsync(string roomId, long from, long to)
+    {
+        var (timeline, limited) = await TimelineAsync(roomId, from, to);
+        if (timeline.Count == 0 && !limited) return null;
+        IReadOnlyList<StoredEvent> state = [];
+        if (limited)
+        {
+            // spec: a limited sync returns the state changes in the gap between since and the timeline.
+            var before = (await db.Events.GetStateAtAsync(roomId, from)).ToDictionary(e => (e.Type, e.StateKey), e => e.EventId);
+            var atStart = await db.Events.GetStateAtAsync(roomId, timeline.Count > 0 ? timeline[0].StreamOrdering - 1 : to);
+            state = atStart.Where(e => !before.TryGetValue((e.Type, e.StateKey), out var id) || id != e.EventId).ToList();
+        }
+        var membershipChanged = timeline.Any(e => e.Type == "m.room.member") || state.Any(e => e.Type == "m.room.member");
+        return await RoomJsonAsync(roomId, timeline, limited, PrevBatch(timeline, to), state, summary: membershipChanged);
+    }
+
+    async Task<JsonObject> RoomJsonAsync(string roomId, List<StoredEvent> timeline, bool limited, string prevBatch,
+        IReadOnlyList<StoredEvent> state, bool summary)
+    {
+        var inTimeline = timeline.Select(e => e.EventId).ToHashSet();
+        IEnumerable<StoredEvent> stateEvents = state.Where(e => !inTimeline.Contains(e.EventId)
+            && filter.State.Matches(e.Type, e.Sender, roomId, null));
+        if (filter.State.LazyLoadMembers)
+        {
+            // spec: lazy-loading sends only the members who sent something in the timeline, and the user's own.
+            var senders = timeline.Select(e => e.Sender).Append(userId).ToHashSet();
+            stateEvents = stateEvents.Where(e => e.Type != "m.room.member" || senders.Contains(e.StateKey ?? ""));
+        }
+        var room = EmptyJoinedRoom();
+        var tl = (JsonArray)room["timeline"]!["events"]!;
+        foreach (var e in timeline) tl.Add(ClientEvents.Format(e, userId, deviceId, _now, includeRoomId: false));
+        room["timeline"]!["limited"] = limited;
+        room["timeline"]!["prev_batch"] = prevBatch;
+        var st = (JsonArray)room["state"]!["events"]!;
+        foreach (var e in stateEvents) st.Add(ClientEvents.Format(e, userId, deviceId, _now, includeRoomId: false));
+        if (summary) room["summary"] = await SummaryAsync(roomId);
+        return room;
+    }
+
+    /// <summary>spec: room summary — heroes, joined and invited member counts.</summary>
+    async Task<JsonObject> SummaryAsync(string roomId)
+    {
+        var members = await db.Events.GetRoomMembershipsAsync(roomId);
+        var heroes = members.Where(m => m.UserId != userId && m.Membership is "join" or "invite")
+            .Select(m => m.UserId).Order(StringComparer.Ordinal).Take(5).ToList();
+        if (heroes.Count == 0)
+            heroes = members.Where(m => m.UserId != userId).Select(m => m.UserId).Order(StringComparer.Ordinal).Take(5).ToList();
+        return new JsonObject
+        {
+            ["m.heroes"] = new JsonArray(heroes.Select(h => (JsonNode)h!).ToArray()),
+            ["m.joined_member_count"] = members.Count(m => m.Membership == "join"),
+            ["m.invited_member_count"] = members.Count(m => m.Membership == "invite"),
+        };
+    }
+
+    async Task<JsonObject> InvitedRoomAsync(MembershipRow m)
+    {
+        var state = await db.Events.GetCurrentStateAsync(m.RoomId);
+        var events = new JsonArray();
+        foreach (var e in state.Where(e => ClientEvents.PrejoinStateTypes.Contains(e.Type)))
+            events.Add(ClientEvents.Stripped(e));
+        var inviteEvent = await db.Events.GetEventAsync(m.EventId);
+        if (inviteEvent is not null)
+        {
+            var ev = ClientEvents.Format(inviteEvent, userId, deviceId, _now, includeRoomId: false);
+            events.Add(ev);
+            // Senders' member events let clients show who invited them.
+            var inviter = state.FirstOrDefault(e => e.Type == "m.room.member" && e.StateKey == inviteEvent.Sender);
+            if (inviter is not null) events.Add(ClientEvents.Stripped(inviter));
+        }
+        return new JsonObject { ["invite_state"] = new JsonObject { ["events"] = events } };
+    }
+}
