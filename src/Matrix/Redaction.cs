@@ -43,6 +43,17 @@ public static class Redaction
         return result;
     }
 
+    /// <summary>
+    /// spec: rooms v3+ "Handling redactions": an accepted redaction is applied only when its sender has
+    /// the redact level or is on the same server as the original event's sender.
+    /// </summary>
+    public static bool ShouldApply(PowerLevels powerLevels, string redactionSender, string originalSender)
+    {
+        ArgumentNullException.ThrowIfNull(powerLevels);
+        return powerLevels.UserLevel(redactionSender) >= powerLevels.Redact
+            || (MatrixIds.ServerOf(redactionSender) is { } server && server == MatrixIds.ServerOf(originalSender));
+    }
+
     private static JsonObject RedactContent(string? type, JsonObject content, RoomVersion v)
     {
         var kept = new JsonObject();
