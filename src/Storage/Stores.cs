@@ -151,6 +151,9 @@ public interface IEventStore
     /// <summary>Current membership rows of a room (every user with a m.room.member state event).</summary>
     Task<IReadOnlyList<MembershipRow>> GetRoomMembershipsAsync(string roomId);
     Task<int> GetJoinedMemberCountAsync(string roomId);
+
+    /// <summary>The room's forward extremities (event IDs), as the last persisted batch left them.</summary>
+    Task<IReadOnlyList<string>> GetForwardExtremitiesAsync(string roomId);
 }
 
 /// <summary>Hands out stream positions: unique and increasing across writers.</summary>

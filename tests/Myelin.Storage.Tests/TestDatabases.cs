@@ -40,18 +40,18 @@ public sealed class PostgresDataAttribute : DataAttribute
 }
 
 /// <summary>
-/// One fresh database per engine for a test class: an SQLite file in a temporary folder, and a
-/// PostgreSQL database with a random name, created on first use and dropped at the end.
+/// Fresh databases for a test class: the shared one per engine (<see cref="GetAsync"/>) and any extra
+/// ones a test asks for (<see cref="CreateOptionsAsync"/>). SQLite files live in a temporary folder;
+/// PostgreSQL databases get random names. All are removed when the class is done.
 /// </summary>
 public sealed class DatabaseFixture : IAsyncLifetime
 {
     readonly string _dir = Path.Combine(Path.GetTempPath(), "myelin-storage-tests", Guid.NewGuid().ToString("N"));
     readonly SemaphoreSlim _gate = new(1, 1);
     readonly Dictionary<DatabaseEngine, MyelinDatabase> _open = [];
-    string? _pgDatabase;
+    readonly List<string> _pgDatabases = [];
 
-    public string SqlitePath => Path.Combine(_dir, "homeserver.db");
-
+    /// <summary>The class's database of the engine, opened on first use.</summary>
     public async Task<MyelinDatabase> GetAsync(DatabaseEngine engine)
     {
         await _gate.WaitAsync();
@@ -68,20 +68,20 @@ public sealed class DatabaseFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>The options for this fixture's database of the engine (created on first call).</summary>
+    /// <summary>Options for a new, empty database of the engine (nothing applied to it yet).</summary>
     public async Task<DatabaseOptions> CreateOptionsAsync(DatabaseEngine engine)
     {
-        if (engine == DatabaseEngine.Sqlite) return DatabaseOptions.Sqlite(SqlitePath);
-        if (_pgDatabase is null)
+        var name = "myelin_test_" + Guid.NewGuid().ToString("N")[..16];
+        if (engine == DatabaseEngine.Sqlite) return DatabaseOptions.Sqlite(Path.Combine(_dir, name + ".db"));
+
+        await using (var admin = new NpgsqlConnection(AdminConnectionString()))
         {
-            var name = "myelin_test_" + Guid.NewGuid().ToString("N")[..16];
-            await using var admin = new NpgsqlConnection(AdminConnectionString());
             await admin.OpenAsync();
             await using var cmd = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
             await cmd.ExecuteNonQueryAsync();
-            _pgDatabase = name;
         }
-        var b = new NpgsqlConnectionStringBuilder(AdminConnectionString()) { Database = _pgDatabase };
+        lock (_pgDatabases) _pgDatabases.Add(name);
+        var b = new NpgsqlConnectionStringBuilder(AdminConnectionString()) { Database = name };
         return new DatabaseOptions(DatabaseEngine.Postgres, b.ToString());
     }
 
@@ -95,13 +95,16 @@ public sealed class DatabaseFixture : IAsyncLifetime
     {
         foreach (var db in _open.Values) await db.DisposeAsync();
         _open.Clear();
-        if (_pgDatabase is not null)
+        if (_pgDatabases.Count > 0)
         {
-            NpgsqlConnection.ClearAllPools();
             await using var admin = new NpgsqlConnection(AdminConnectionString());
             await admin.OpenAsync();
-            await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_pgDatabase} WITH (FORCE)", admin);
-            await cmd.ExecuteNonQueryAsync();
+            foreach (var name in _pgDatabases)
+            {
+                // FORCE: pooled connections of the stores may still be open.
+                await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin);
+                await cmd.ExecuteNonQueryAsync();
+            }
         }
         SqliteConnection.ClearAllPools();
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }

@@ -392,4 +392,9 @@ internal sealed class EventStore(Db db) : IEventStore
 
     public Task<int> GetJoinedMemberCountAsync(string roomId) =>
         db.ReadAsync(async c => (int)await c.ExecuteScalarAsync<long>(CountJoined, new { RoomId = roomId }));
+
+    const string SelectExtremities = "SELECT event_id FROM event_forward_extremities WHERE room_id = @RoomId ORDER BY event_id";
+
+    public Task<IReadOnlyList<string>> GetForwardExtremitiesAsync(string roomId) =>
+        db.ReadAsync<IReadOnlyList<string>>(async c => (await c.QueryAsync<string>(SelectExtremities, new { RoomId = roomId })).ToList());
 }

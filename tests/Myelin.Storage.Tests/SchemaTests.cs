@@ -1,0 +1,75 @@
+using Myelin.Storage.Schema;
+
+namespace Myelin.Storage.Tests;
+
+public sealed class SchemaTests(DatabaseFixture fixture) : StoreTestBase(fixture)
+{
+    [Theory]
+    [InlineData(DatabaseEngine.Sqlite)]
+    [InlineData(DatabaseEngine.Postgres)]
+    public void LoadDeltas_EachEngine_NumberedFromOneWithoutGaps(DatabaseEngine engine)
+    {
+        var deltas = SchemaMigrator.LoadDeltas(engine);
+
+        Assert.NotEmpty(deltas);
+        Assert.Equal(Enumerable.Range(1, deltas.Count), deltas.Select(d => d.Version));
+        Assert.All(deltas, d => Assert.False(string.IsNullOrWhiteSpace(d.Sql)));
+    }
+
+    [Theory, SqliteData, PostgresData]
+    public async Task OpenAsync_Twice_AppliesEachDeltaOnce(DatabaseEngine engine)
+    {
+        var options = await Fixture.CreateOptionsAsync(engine);
+        var expected = SchemaMigrator.LoadDeltas(engine).Select(d => d.Version).ToList();
+
+        await using (var first = await MyelinDatabase.OpenAsync(options))
+            Assert.Equal(expected, await first.GetSchemaVersionsAsync());
+        await using var second = await MyelinDatabase.OpenAsync(options);
+
+        Assert.Equal(expected, await second.GetSchemaVersionsAsync());
+        Assert.Equal(engine, second.Engine);
+    }
+
+    [Theory, SqliteData, PostgresData]
+    public async Task OpenAsync_ManyAtOnce_AllSucceed(DatabaseEngine engine)
+    {
+        var options = await Fixture.CreateOptionsAsync(engine);
+
+        var opened = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => MyelinDatabase.OpenAsync(options))));
+        try
+        {
+            var expected = SchemaMigrator.LoadDeltas(engine).Select(d => d.Version).ToList();
+            Assert.Equal(expected, await opened[0].GetSchemaVersionsAsync());
+            var user = NewUserId();
+            Assert.True(await opened[1].Accounts.CreateUserAsync(user, null, false, false, Now()));
+            Assert.NotNull(await opened[2].Accounts.GetUserAsync(user));
+        }
+        finally
+        {
+            foreach (var db in opened) await db.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task OpenAsync_SqliteFile_UsesWalJournal()
+    {
+        var options = await Fixture.CreateOptionsAsync(DatabaseEngine.Sqlite);
+        await using var db = await MyelinDatabase.OpenAsync(options);
+
+        await using var c = new Microsoft.Data.Sqlite.SqliteConnection(options.ConnectionString);
+        await c.OpenAsync();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", (string?)await cmd.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task OpenAsync_SqliteInMemory_Works()
+    {
+        await using var db = await MyelinDatabase.OpenAsync(DatabaseOptions.Sqlite(":memory:"));
+        var user = NewUserId();
+
+        Assert.True(await db.Accounts.CreateUserAsync(user, null, false, false, Now()));
+        Assert.NotNull(await db.Accounts.GetUserAsync(user));
+    }
+}
