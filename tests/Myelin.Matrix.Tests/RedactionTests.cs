@@ -238,3 +238,30 @@ public class RedactionTests
         ["users_default"] = 0,
     };
 }
+
+public class RedactionApplicationTests
+{
+    private static PowerLevels Levels() => PowerLevels.FromContent(new System.Text.Json.Nodes.JsonObject
+    {
+        ["redact"] = 50,
+        ["users"] = new System.Text.Json.Nodes.JsonObject { ["@mod:a.org"] = 50, ["@weak:a.org"] = 49 },
+    }, null);
+
+    [Fact]
+    public void ShouldApply_SenderAtRedactLevel_True()
+    {
+        Assert.True(Redaction.ShouldApply(Levels(), "@mod:a.org", "@victim:b.org"));
+    }
+
+    [Fact]
+    public void ShouldApply_SameServerAsOriginalSender_TrueEvenWithoutLevel()
+    {
+        Assert.True(Redaction.ShouldApply(Levels(), "@weak:a.org", "@someone:a.org"));
+    }
+
+    [Fact]
+    public void ShouldApply_OtherServerBelowRedactLevel_False()
+    {
+        Assert.False(Redaction.ShouldApply(Levels(), "@weak:a.org", "@someone:b.org"));
+    }
+}
