@@ -11,6 +11,4 @@ public static class PendingGroups
     public static void MapFilter(this RouteGroupBuilder g) { }
     public static void MapCapabilities(this RouteGroupBuilder g) { }
     public static void MapPushRules(this RouteGroupBuilder g) { }
-    public static void MapRoomSend(this RouteGroupBuilder g) { }
-    public static void MapSync(this RouteGroupBuilder g) { }
 }
