@@ -280,7 +280,7 @@ public sealed class MatrixHttpClient : IMatrixClient
     private MatrixResult<T> Finish<T>(MatrixResult<T> result, bool track) => track ? Track(result) : result;
 
     /// <summary>retry_after_ms from the body (spec: M_LIMIT_EXCEEDED), else the Retry-After header, else one second.</summary>
-    internal static TimeSpan RetryDelay(JsonElement root, TimeSpan? retryAfterHeader)
+    public static TimeSpan RetryDelay(JsonElement root, TimeSpan? retryAfterHeader)
     {
         TimeSpan wait = retryAfterHeader ?? TimeSpan.FromSeconds(1);
         if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("retry_after_ms", out var ms) && ms.TryGetInt64(out var millis))

@@ -49,6 +49,7 @@ public sealed class FakeHomeserver : IAsyncDisposable
     public (int Status, string Errcode)? FailEverything { get; set; }
 
     public int Requests;
+    public int Registrations;
 
     private async Task AcceptLoopAsync()
     {
@@ -121,6 +122,7 @@ public sealed class FakeHomeserver : IAsyncDisposable
 
         if (rest is ["register"])
         {
+            Interlocked.Increment(ref Registrations);
             var user = $"@{json!["username"]!.GetValue<string>()}:fake";
             lock (_gate)
             {
