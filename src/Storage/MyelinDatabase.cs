@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
 using Myelin.Storage.Schema;
 using Myelin.Storage.Stores;
 
@@ -37,7 +38,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
         DbConnection? keepAlive = null;
         try
         {
-            if (!db.IsPostgres && options.ConnectionString.Contains("Mode=Memory", StringComparison.OrdinalIgnoreCase))
+            if (!db.IsPostgres && new SqliteConnectionStringBuilder(options.ConnectionString).Mode == SqliteOpenMode.Memory)
                 keepAlive = await db.OpenAsync(ct);
             await SchemaMigrator.MigrateAsync(db, ct);
             return new MyelinDatabase(db, keepAlive);

@@ -57,6 +57,9 @@ public interface ITransactionStore
     Task<string?> GetResultAsync(string userId, string deviceId, string scope, string txnId);
     /// <summary>Records the result; first writer wins, returns the stored result.</summary>
     Task<string> SetResultAsync(string userId, string deviceId, string scope, string txnId, string result, long now);
+    /// <summary>Forgets results recorded before <paramref name="beforeTs"/> (Synapse keeps them a day);
+    /// returns how many were removed.</summary>
+    Task<int> DeleteOlderThanAsync(long beforeTs);
 }
 
 public interface IFilterStore

@@ -25,6 +25,16 @@ public sealed class DatabaseOptionsTests
     }
 
     [Fact]
+    public void FromSynapseConfig_Sqlite3Memory_SharedInMemoryDatabase()
+    {
+        var o = DatabaseOptions.FromSynapseConfig("sqlite3", new Dictionary<string, object?> { ["database"] = ":memory:" });
+
+        var b = new SqliteConnectionStringBuilder(o.ConnectionString);
+        Assert.Equal(SqliteOpenMode.Memory, b.Mode);
+        Assert.Equal(SqliteCacheMode.Shared, b.Cache);
+    }
+
+    [Fact]
     public void FromSynapseConfig_Psycopg2_MapsArgs()
     {
         var o = DatabaseOptions.FromSynapseConfig("psycopg2", new Dictionary<string, object?>

@@ -53,4 +53,20 @@ public sealed class TransactionStoreTests(DatabaseFixture fixture) : StoreTestBa
         Assert.Single(results.Distinct());
         Assert.Equal(results[0], await db.Transactions.GetResultAsync(user, "DEV", "send", txn));
     }
+
+    [Theory, SqliteData, PostgresData]
+    public async Task DeleteOlderThan_MixedAges_RemovesOnlyOlder(DatabaseEngine engine)
+    {
+        var db = await OpenAsync(engine);
+        var user = NewUserId();
+        var oldTxn = NewId();
+        var newTxn = NewId();
+        await db.Transactions.SetResultAsync(user, "DEV", "send", oldTxn, "old", 1_000);
+        await db.Transactions.SetResultAsync(user, "DEV", "send", newTxn, "new", Now());
+
+        Assert.True(await db.Transactions.DeleteOlderThanAsync(2_000) >= 1);
+
+        Assert.Null(await db.Transactions.GetResultAsync(user, "DEV", "send", oldTxn));
+        Assert.Equal("new", await db.Transactions.GetResultAsync(user, "DEV", "send", newTxn));
+    }
 }

@@ -26,4 +26,9 @@ internal sealed class TransactionStore(Db db) : ITransactionStore
             // Someone was first: on PostgreSQL their row is committed (ON CONFLICT waited for it).
             return await c.QuerySingleAsync<string>(SelectResult, args, tx);
         });
+
+    const string DeleteOld = "DELETE FROM event_txn_id WHERE inserted_ts < @Before";
+
+    public Task<int> DeleteOlderThanAsync(long beforeTs) =>
+        db.WriteAsync((c, tx) => c.ExecuteAsync(DeleteOld, new { Before = beforeTs }, tx));
 }
