@@ -91,7 +91,7 @@ public static class HtmlReport
                 Line(plot, xs, r.Timeline.Select(p => (double)p.Delivered).ToArray(), "delivered/s");
             if (r.Timeline.Any(p => p.Errors > 0))
                 Line(plot, xs, r.Timeline.Select(p => (double)p.Errors).ToArray(), "errors/s");
-            plot.ShowLegend();
+            plot.ShowLegend(Edge.Right);
         }
         plot.Title($"{r.Scenario}: throughput");
         plot.XLabel("seconds");
@@ -112,7 +112,7 @@ public static class HtmlReport
             Line(plot, xs, points.Select(p => p.Latency[metric].P99).ToArray(), $"{metric} p99");
         }
         if (metrics.Count > 0)
-            plot.ShowLegend();
+            plot.ShowLegend(Edge.Right);
         plot.Title($"{r.Scenario}: latency");
         plot.XLabel("seconds");
         plot.YLabel("milliseconds");
