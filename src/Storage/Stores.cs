@@ -110,11 +110,15 @@ public sealed record StoredEvent(
 
 /// <summary>An event to persist; the stream position is given by the persister.
 /// <see cref="TxnScope"/> is not stored by the event store (the caller's bookkeeping).</summary>
+/// <remarks>For a redaction, <paramref name="Redacts"/> and <paramref name="RedactedTargetJson"/> (the pruned
+/// target PDU) make the store replace the target's JSON in the same transaction.</remarks>
 public sealed record NewEvent(
     string EventId, string RoomId, string Type, string? StateKey, string Sender, long Depth,
-    long OriginServerTs, string Json, string? Membership, string? TxnScope = null);
+    long OriginServerTs, string Json, string? Membership, string? TxnScope = null,
+    string? Redacts = null, string? RedactedTargetJson = null);
 
-public sealed record MembershipRow(string RoomId, string UserId, string Membership, string EventId, long StreamOrdering);
+public sealed record MembershipRow(string RoomId, string UserId, string Membership, string EventId, long StreamOrdering,
+    bool Forgotten = false);
 
 public interface IEventStore
 {
@@ -154,6 +158,8 @@ public interface IEventStore
     /// <summary>Current membership rows of a room (every user with a m.room.member state event).</summary>
     Task<IReadOnlyList<MembershipRow>> GetRoomMembershipsAsync(string roomId);
     Task<int> GetJoinedMemberCountAsync(string roomId);
+    /// <summary>Marks the user's (non-joined) membership of the room forgotten; the next membership event clears it.</summary>
+    Task ForgetRoomAsync(string userId, string roomId);
 
     /// <summary>The room's forward extremities (event IDs), as the last persisted batch left them.</summary>
     Task<IReadOnlyList<string>> GetForwardExtremitiesAsync(string roomId);

@@ -44,7 +44,7 @@ public static class ClientEvents
         {
             foreach (var (k, v) in stored)
             {
-                if (k is RoomState.TxnIdKey or RoomState.DeviceIdKey or "redacted_because_json") continue;
+                if (k is RoomState.TxnIdKey or RoomState.DeviceIdKey) continue;
                 unsigned[k] = v?.DeepClone();
             }
             if (stored[RoomState.TxnIdKey] is { } txn && viewerUserId == pdu["sender"]?.GetValue<string>()

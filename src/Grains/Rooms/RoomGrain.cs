@@ -88,14 +88,15 @@ public sealed class RoomGrain(
             var earlier = await db.Transactions.GetResultAsync(txn.UserId, txn.DeviceId, scope, txn.TxnId);
             if (earlier is not null) return earlier;
         }
-        var state = _state ?? throw MatrixException.NotFound("Unknown room");
-        string? redactedSender = null;
+        var state = _state ?? throw MatrixException.Forbidden("Unknown room");
+        StoredEvent? target = null;
         if (draft.Type == "m.room.redaction" && draft.Redacts is not null)
-            redactedSender = (await db.Events.GetEventAsync(draft.Redacts)) is { RoomId: var r, Sender: var s } && r == RoomId ? s : null;
+            target = await db.Events.GetEventAsync(draft.Redacts) is { } t && t.RoomId == RoomId ? t : null;
 
         // From here to PersistAsync nothing awaits: the event is built against the state as it is now.
-        if (draft.Type == "m.room.redaction") state.CheckRedaction(draft, redactedSender);
+        if (draft.Type == "m.room.redaction") state.CheckRedaction(draft, target?.Sender);
         var ev = state.Build(draft, server, txn);
+        if (target is not null) ev = state.ApplyRedaction(ev, target);
         long[] positions;
         try
         {

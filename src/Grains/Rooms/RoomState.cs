@@ -120,6 +120,23 @@ public sealed class RoomState
             pdu.ToJsonString(), membership);
     }
 
+    /// <summary>
+    /// spec: "Redactions" — the target's stored JSON becomes its pruned form with unsigned.redacted_because;
+    /// a redacted current-state event also loses its content in the auth state.
+    /// </summary>
+    public NewEvent ApplyRedaction(NewEvent redaction, StoredEvent target)
+    {
+        var pruned = Redaction.Redact(JsonNode.Parse(target.Json)!.AsObject(), Version);
+        var redactionPdu = JsonNode.Parse(redaction.Json)!.AsObject();
+        var because = ClientEvents.Format(redaction.EventId, 0, redactionPdu, null, null, redaction.OriginServerTs);
+        because.Remove("unsigned");
+        pruned["unsigned"] = new JsonObject { ["redacted_because"] = because };
+        if (target.StateKey is not null && _state.TryGetValue((target.Type, target.StateKey), out var current)
+            && current.EventId == target.EventId)
+            _state[(target.Type, target.StateKey)] = current with { Content = pruned["content"]?.DeepClone().AsObject() ?? new JsonObject() };
+        return redaction with { Redacts = target.EventId, RedactedTargetJson = pruned.ToJsonString() };
+    }
+
     static AuthEvent ToAuthEvent(string eventId, JsonObject pdu) => new(
         eventId,
         pdu["type"]!.GetValue<string>(),

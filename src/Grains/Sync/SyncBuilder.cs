@@ -32,7 +32,7 @@ public sealed class SyncBuilder(
 
         foreach (var m in memberships)
         {
-            if (!RoomAllowed(m.RoomId)) continue;
+            if (!RoomAllowed(m.RoomId) || m.Forgotten) continue;
             if (m.Membership == "join") WatchedRooms.Add(m.RoomId);
             if (m.StreamOrdering > upTo.Events) continue; // committed after our upper bound: next sync
             var changedNow = sinceEvents is null || m.StreamOrdering > sinceEvents;

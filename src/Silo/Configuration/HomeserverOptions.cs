@@ -24,6 +24,8 @@ public sealed class HomeserverOptions
     public string? RegistrationSharedSecret { get; init; }
     public string DefaultRoomVersion { get; init; } = "10";
     public long MaxRequestBodySize { get; init; }
+    /// <summary>bcrypt work factor for new password hashes (Synapse's <c>bcrypt_rounds</c>, default 12).</summary>
+    public int BcryptRounds { get; init; } = 12;
     public required OrleansOptions Orleans { get; init; }
     public string WorkerName { get; init; } = "master";
     public ConfigDocument? Source { get; init; }
@@ -63,6 +65,7 @@ public sealed class HomeserverOptions
             RegistrationSharedSecret = c.String("registration_shared_secret"),
             DefaultRoomVersion = version,
             MaxRequestBodySize = c.Size("max_request_body_size", 1024 * 1024),
+            BcryptRounds = (int)Math.Clamp(c.Long("bcrypt_rounds", 12), 4, 31),
             Orleans = new OrleansOptions(
                 (int)c.Long("orleans.silo_port", 11111),
                 (int)c.Long("orleans.gateway_port", 30000),

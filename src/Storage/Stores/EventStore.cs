@@ -89,8 +89,14 @@ internal sealed class EventStore(Db db) : IEventStore
         INSERT INTO local_current_membership (room_id, user_id, event_id, membership, stream_ordering)
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
         ON CONFLICT (room_id, user_id) DO UPDATE
-        SET event_id = excluded.event_id, membership = excluded.membership, stream_ordering = excluded.stream_ordering
+        SET event_id = excluded.event_id, membership = excluded.membership, stream_ordering = excluded.stream_ordering,
+            forgotten = 0
         WHERE local_current_membership.stream_ordering < excluded.stream_ordering
+        """;
+    // A redaction replaces its target's JSON with the pruned form (spec: "Redactions").
+    const string PgApplyRedactions = """
+        UPDATE events SET json = r.json FROM unnest($1::text[], $2::text[]) AS r(event_id, json)
+        WHERE events.event_id = r.event_id
         """;
     const string PgDeleteExtremities = "DELETE FROM event_forward_extremities WHERE room_id = ANY($1::text[])";
     const string PgInsertExtremities = """
@@ -139,6 +145,15 @@ internal sealed class EventStore(Db db) : IEventStore
             batch.BatchCommands.Add(cmd);
         }
 
+        var redactions = events.Where(x => x.Event.RedactedTargetJson is not null).ToList();
+        if (redactions.Count > 0)
+        {
+            var cmd = new NpgsqlBatchCommand(PgApplyRedactions);
+            cmd.Parameters.Add(Array(redactions, x => x.Event.Redacts, NpgsqlDbType.Text));
+            cmd.Parameters.Add(Array(redactions, x => x.Event.RedactedTargetJson, NpgsqlDbType.Text));
+            batch.BatchCommands.Add(cmd);
+        }
+
         var extremities = fx.Extremities.ToList();
         var delete = new NpgsqlBatchCommand(PgDeleteExtremities);
         delete.Parameters.Add(Array(extremities, x => x.Key, NpgsqlDbType.Text));
@@ -171,9 +186,11 @@ internal sealed class EventStore(Db db) : IEventStore
         INSERT INTO local_current_membership (room_id, user_id, event_id, membership, stream_ordering)
         VALUES ($room, $user, $id, $membership, $so)
         ON CONFLICT (room_id, user_id) DO UPDATE
-        SET event_id = excluded.event_id, membership = excluded.membership, stream_ordering = excluded.stream_ordering
+        SET event_id = excluded.event_id, membership = excluded.membership, stream_ordering = excluded.stream_ordering,
+            forgotten = 0
         WHERE local_current_membership.stream_ordering < excluded.stream_ordering
         """;
+    const string LiteApplyRedaction = "UPDATE events SET json = $json WHERE event_id = $id";
     const string LiteDeleteExtremities = "DELETE FROM event_forward_extremities WHERE room_id = $room";
     const string LiteInsertExtremity = "INSERT INTO event_forward_extremities (room_id, event_id) VALUES ($room, $id)";
 
@@ -196,6 +213,12 @@ internal sealed class EventStore(Db db) : IEventStore
             await using var cmd = Prepared(c, tx, LiteUpsertMembership, "$room", "$user", "$id", "$membership", "$so");
             foreach (var (k, v) in fx.Members)
                 await RunAsync(cmd, k.Room, k.User, v.EventId, v.Membership, v.Stream);
+        }
+        if (events.Any(x => x.Event.RedactedTargetJson is not null))
+        {
+            await using var cmd = Prepared(c, tx, LiteApplyRedaction, "$id", "$json");
+            foreach (var (e, _) in events)
+                if (e.RedactedTargetJson is not null) await RunAsync(cmd, e.Redacts, e.RedactedTargetJson);
         }
         await using (var del = Prepared(c, tx, LiteDeleteExtremities, "$room"))
         await using (var ins = Prepared(c, tx, LiteInsertExtremity, "$room", "$id"))
@@ -369,10 +392,11 @@ internal sealed class EventStore(Db db) : IEventStore
         public string Membership { get; set; } = "";
         public string EventId { get; set; } = "";
         public long StreamOrdering { get; set; }
-        public MembershipRow ToRecord() => new(RoomId, UserId, Membership, EventId, StreamOrdering);
+        public long Forgotten { get; set; }
+        public MembershipRow ToRecord() => new(RoomId, UserId, Membership, EventId, StreamOrdering, Forgotten != 0);
     }
 
-    const string MembershipColumns = "room_id AS RoomId, user_id AS UserId, membership AS Membership, event_id AS EventId, stream_ordering AS StreamOrdering";
+    const string MembershipColumns = "room_id AS RoomId, user_id AS UserId, membership AS Membership, event_id AS EventId, stream_ordering AS StreamOrdering, forgotten AS Forgotten";
 
     const string SelectUserMemberships = $"SELECT {MembershipColumns} FROM local_current_membership WHERE user_id = @UserId ORDER BY room_id";
 
@@ -387,6 +411,14 @@ internal sealed class EventStore(Db db) : IEventStore
     public Task<IReadOnlyList<MembershipRow>> GetRoomMembershipsAsync(string roomId) =>
         db.ReadAsync<IReadOnlyList<MembershipRow>>(async c =>
             (await c.QueryAsync<MembershipDbRow>(SelectRoomMemberships, new { RoomId = roomId })).Select(r => r.ToRecord()).ToList());
+
+    const string SetForgotten = """
+        UPDATE local_current_membership SET forgotten = 1
+        WHERE user_id = @UserId AND room_id = @RoomId AND membership NOT IN ('join', 'invite', 'knock')
+        """;
+
+    public Task ForgetRoomAsync(string userId, string roomId) =>
+        db.WriteAsync((c, tx) => c.ExecuteAsync(SetForgotten, new { UserId = userId, RoomId = roomId }, tx));
 
     const string CountJoined = "SELECT COUNT(*) FROM local_current_membership WHERE room_id = @RoomId AND membership = 'join'";
 

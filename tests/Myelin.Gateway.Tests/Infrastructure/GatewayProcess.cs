@@ -29,6 +29,7 @@ public sealed class GatewayProcess : IAsyncDisposable
         var config = $"""
             server_name: localhost
             enable_registration: true
+            bcrypt_rounds: 4
             data_directory: {dir}
             listeners:
               - port: {http}

@@ -79,7 +79,7 @@ public static class MembershipEndpoints
         if (membership is "join" or "invite" or "knock")
             throw new MatrixException(400, "M_UNKNOWN", "User must leave the room before forgetting it");
         if (membership is null) throw MatrixException.NotFound("You have no membership in this room");
-        // TODO(forget): persist the forgotten flag once the store has it.
+        await db.Events.ForgetRoomAsync(me.UserId, roomId);
         return JsonBody.Empty();
     }
 

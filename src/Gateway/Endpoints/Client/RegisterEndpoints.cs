@@ -49,7 +49,7 @@ public static class RegisterEndpoints
 
         await uia.RequireAsync(body, RegistrationFlows, null);
 
-        var hash = password is null ? null : PasswordHasher.Hash(password);
+        var hash = password is null ? null : PasswordHasher.Hash(password, options.BcryptRounds);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         if (!await db.Accounts.CreateUserAsync(userId, hash, isAdmin: false, isGuest: false, now))
             throw new MatrixException(400, "M_USER_IN_USE", "User ID already taken.");

@@ -1,0 +1,55 @@
+using Microsoft.Extensions.DependencyInjection;
+using Myelin.Grains.Rooms;
+using Myelin.Grains.Streams;
+using Myelin.Matrix;
+using Myelin.Storage;
+using Orleans.TestingHost;
+
+namespace Myelin.Grains.Tests;
+
+/// <summary>One in-process test cluster (one silo) with the real grains on a temp SQLite database.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    static readonly string DbPath = Path.Combine(Path.GetTempPath(), $"myelin-grains-{Guid.NewGuid():N}.db");
+
+    public TestCluster Cluster { get; private set; } = null!;
+    public IGrainFactory Grains => Cluster.GrainFactory;
+    public MyelinDatabase Db => SiloServices.Database;
+
+    public async Task InitializeAsync()
+    {
+        SiloServices.Database = await MyelinDatabase.OpenAsync(DatabaseOptions.Sqlite(DbPath));
+        var builder = new TestClusterBuilder(1);
+        builder.AddSiloBuilderConfigurator<SiloServices>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+        await SiloServices.Database.DisposeAsync();
+        foreach (var f in new[] { DbPath, DbPath + "-wal", DbPath + "-shm" })
+            if (File.Exists(f)) File.Delete(f);
+    }
+
+    sealed class SiloServices : ISiloConfigurator
+    {
+        public static MyelinDatabase Database = null!;
+
+        public void Configure(ISiloBuilder silo)
+        {
+            silo.Services.AddSingleton(Database);
+            silo.Services.AddSingleton(new ServerIdentity("localhost", SigningKey.Generate(), RoomVersions.V10));
+            silo.Services.AddSingleton<IReplicationBus, InMemoryReplicationBus>();
+            silo.Services.AddSingleton<EventPersister>();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}

@@ -1,0 +1,103 @@
+using Myelin.Silo.Configuration;
+using Myelin.Storage;
+
+namespace Myelin.Grains.Tests.Configuration;
+
+public sealed class ConfigLoaderTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("myelin-config-").FullName;
+
+    string Write(string name, string yaml)
+    {
+        var p = Path.Combine(_dir, name);
+        File.WriteAllText(p, yaml);
+        return p;
+    }
+
+    [Fact]
+    public void Load_TwoFiles_LaterKeysWinAndMappingsMerge()
+    {
+        var shared = Write("shared.yaml", "server_name: example.org\ndatabase:\n  name: sqlite3\n  args:\n    database: a.db\nenable_registration: false\n");
+        var worker = Write("worker.yaml", "enable_registration: true\ndatabase:\n  args:\n    database: b.db\n");
+        var doc = ConfigLoader.Load([shared, worker]);
+        Assert.Equal("example.org", doc.String("server_name"));
+        Assert.True(doc.Bool("enable_registration", false));
+        Assert.Equal("sqlite3", doc.String("database.name"));
+        Assert.Equal("b.db", doc.String("database.args.database"));
+        Assert.Equal(worker, doc.FileOf("database.args.database"));
+        Assert.Equal(shared, doc.FileOf("server_name"));
+    }
+
+    [Fact]
+    public void FromConfig_NoKeys_GivesSingleProcessDefaults()
+    {
+        var o = HomeserverOptions.FromConfig(ConfigLoader.Load([Write("empty.yaml", "")]));
+        Assert.Equal("localhost", o.ServerName);
+        var l = Assert.Single(o.Listeners);
+        Assert.Equal(8008, l.Port);
+        Assert.Equal(["127.0.0.1"], l.BindAddresses);
+        Assert.Equal(DatabaseEngine.Sqlite, o.Database.Engine);
+        Assert.False(o.EnableRegistration);
+    }
+
+    [Fact]
+    public void FromConfig_InvalidServerName_ErrorNamesFileAndKey()
+    {
+        var p = Write("bad.yaml", "server_name: 'not a name'\n");
+        var e = Assert.Throws<ConfigException>(() => HomeserverOptions.FromConfig(ConfigLoader.Load([p])));
+        Assert.Equal("server_name", e.Key);
+        Assert.Equal(p, e.File);
+        Assert.Contains(p, e.Message);
+    }
+
+    [Fact]
+    public void FromConfig_ListenerPortNotNumber_ErrorNamesListeners()
+    {
+        var p = Write("l.yaml", "listeners:\n  - port: abc\n    type: http\n");
+        var e = Assert.Throws<ConfigException>(() => HomeserverOptions.FromConfig(ConfigLoader.Load([p])));
+        Assert.Equal("listeners", e.Key);
+        Assert.Contains("port", e.Message);
+    }
+
+    [Fact]
+    public void FromConfig_UnknownDatabaseName_ErrorNamesDatabase()
+    {
+        var p = Write("db.yaml", "database:\n  name: mysql\n");
+        var e = Assert.Throws<ConfigException>(() => HomeserverOptions.FromConfig(ConfigLoader.Load([p])));
+        Assert.StartsWith("database", e.Key);
+    }
+
+    [Fact]
+    public void FromConfig_Psycopg2_SelectsPostgres()
+    {
+        var p = Write("pg.yaml", "database:\n  name: psycopg2\n  args:\n    user: synapse\n    password: secret\n    database: synapse\n    host: 127.0.0.1\n    port: 5433\n");
+        var o = HomeserverOptions.FromConfig(ConfigLoader.Load([p]));
+        Assert.Equal(DatabaseEngine.Postgres, o.Database.Engine);
+        Assert.Contains("5433", o.Database.ConnectionString);
+    }
+
+    [Fact]
+    public void Load_MissingFile_ErrorNamesFile()
+    {
+        var missing = Path.Combine(_dir, "nope.yaml");
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load([missing]));
+        Assert.Equal(missing, e.File);
+    }
+
+    [Fact]
+    public void Load_InvalidYaml_ErrorNamesFile()
+    {
+        var p = Write("broken.yaml", "server_name: [unclosed\n");
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load([p]));
+        Assert.Equal(p, e.File);
+    }
+
+    [Fact]
+    public void Size_WithSuffix_ParsesBytes()
+    {
+        var doc = ConfigLoader.Load([Write("s.yaml", "max_upload_size: 50M\n")]);
+        Assert.Equal(50L * 1024 * 1024, doc.Size("max_upload_size", 0));
+    }
+
+    public void Dispose() => Directory.Delete(_dir, true);
+}
