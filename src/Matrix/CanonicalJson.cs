@@ -21,6 +21,8 @@ public static class CanonicalJson
     /// <summary>Smallest integer canonical JSON allows: -(2^53) + 1.</summary>
     public const long MinSafeInteger = -9007199254740991;
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     public static byte[] Serialize(JsonNode? node)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
@@ -134,7 +136,8 @@ public static class CanonicalJson
         switch (value.GetValueKind())
         {
             case JsonValueKind.String:
-                WriteString(w, value.GetValue<string>());
+                // A CLR value that serialises as a string (Guid, DateTime, char...) is read via its JSON form.
+                WriteString(w, value.TryGetValue(out string? s) ? s : JsonNode.Parse(value.ToJsonString())!.GetValue<string>());
                 return;
             case JsonValueKind.True:
                 WriteAscii(w, "true");
@@ -220,7 +223,17 @@ public static class CanonicalJson
             }
         }
 
-        var bytes = Encoding.UTF8.GetBytes(sb.ToString());
+        byte[] bytes;
+        try
+        {
+            bytes = StrictUtf8.GetBytes(sb.ToString());
+        }
+        catch (EncoderFallbackException)
+        {
+            // A lone surrogate has no UTF-8 form; silently substituting U+FFFD would sign other data.
+            throw new CanonicalJsonException("String contains an unpaired surrogate.");
+        }
+
         w.Write(bytes);
         WriteByte(w, (byte)'"');
     }

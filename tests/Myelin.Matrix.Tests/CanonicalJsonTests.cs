@@ -97,4 +97,18 @@ public class CanonicalJsonTests
 
         Assert.Equal("{\"a\":{\"x\":4,\"y\":3},\"z\":[1,\"two\",true,false,null]}", CanonicalJson.ToCanonicalString(node));
     }
+
+    [Fact]
+    public void Serialize_UnpairedSurrogate_Throws()
+    {
+        Assert.Throws<CanonicalJsonException>(() => CanonicalJson.Serialize(new JsonObject { ["a"] = "x\uD800y" }));
+    }
+
+    [Fact]
+    public void ToCanonicalString_ClrValuesSerialisedAsStrings_WrittenAsStrings()
+    {
+        var node = new JsonObject { ["g"] = JsonValue.Create(Guid.Empty), ["c"] = JsonValue.Create('x') };
+
+        Assert.Equal("{\"c\":\"x\",\"g\":\"00000000-0000-0000-0000-000000000000\"}", CanonicalJson.ToCanonicalString(node));
+    }
 }

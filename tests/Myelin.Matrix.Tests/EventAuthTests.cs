@@ -855,8 +855,10 @@ public class EventAuthTests
     {
         var room = TestRoom.New(version);
         room.SetJoinRule("knock");
+        var stranger = room.NewUser();
 
-        Denied(room.Check(room.Member(room.Creator, room.NewUser(), "knock")));
+        // The sender is not in the room, so only rule 4.7.2 stands between this and rule 4.7.3's allow.
+        Denied(room.Check(room.Member(stranger, room.NewUser(), "knock")));
     }
 
     [Theory]
