@@ -108,14 +108,17 @@ public sealed record StoredEvent(
     long StreamOrdering, string EventId, string RoomId, string Type, string? StateKey, string Sender,
     long Depth, long OriginServerTs, string Json, string? Membership);
 
-/// <summary>An event to persist; the stream position is given by the persister.
-/// <see cref="TxnScope"/> is not stored by the event store (the caller's bookkeeping).</summary>
+/// <summary>An event to persist; the stream position is given by the persister.</summary>
 /// <remarks>For a redaction, <paramref name="Redacts"/> and <paramref name="RedactedTargetJson"/> (the pruned
 /// target PDU) make the store replace the target's JSON in the same transaction.</remarks>
 public sealed record NewEvent(
     string EventId, string RoomId, string Type, string? StateKey, string Sender, long Depth,
-    long OriginServerTs, string Json, string? Membership, string? TxnScope = null,
-    string? Redacts = null, string? RedactedTargetJson = null);
+    long OriginServerTs, string Json, string? Membership,
+    string? Redacts = null, string? RedactedTargetJson = null, EventTxn? Txn = null);
+
+/// <summary>The client transaction an event answers: recorded in event_txn_id in the event's own transaction,
+/// so a retry after a crash still finds it.</summary>
+public sealed record EventTxn(string UserId, string DeviceId, string Scope, string TxnId);
 
 public sealed record MembershipRow(string RoomId, string UserId, string Membership, string EventId, long StreamOrdering,
     bool Forgotten = false);

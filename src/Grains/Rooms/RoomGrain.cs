@@ -97,6 +97,7 @@ public sealed class RoomGrain(
         if (draft.Type == "m.room.redaction") state.CheckRedaction(draft, target?.Sender);
         var ev = state.Build(draft, server, txn);
         if (target is not null) ev = state.ApplyRedaction(ev, target);
+        if (txn is not null) ev = ev with { Txn = new EventTxn(txn.UserId, txn.DeviceId, scope, txn.TxnId) };
         long[] positions;
         try
         {
@@ -108,8 +109,6 @@ public sealed class RoomGrain(
             throw;
         }
         state.LastStreamOrdering = Math.Max(state.LastStreamOrdering, positions[0]);
-        if (txn is not null)
-            await db.Transactions.SetResultAsync(txn.UserId, txn.DeviceId, scope, txn.TxnId, ev.EventId, state.NowMs());
         return ev.EventId;
     }
 

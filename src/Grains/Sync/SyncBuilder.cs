@@ -30,6 +30,17 @@ public sealed class SyncBuilder(
         var memberships = await db.Events.GetMembershipsForUserAsync(userId);
         var accountData = await db.AccountData.GetChangedAsync(userId, since?.AccountData ?? 0, upTo.AccountData);
 
+        // An incremental sync reads the new events of all the user's joined rooms in one query; only rooms
+        // that have something go on to be built.
+        Dictionary<string, List<StoredEvent>>? fresh = null;
+        if (sinceEvents is { } from && !fullState)
+        {
+            var joined = memberships.Where(m => m.Membership == "join" && m.StreamOrdering <= from && RoomAllowed(m.RoomId) && !m.Forgotten)
+                .Select(m => m.RoomId).ToList();
+            fresh = joined.Count == 0 ? [] : (await db.Events.GetEventsInRangeAsync(joined, from, upTo.Events))
+                .GroupBy(e => e.RoomId).ToDictionary(g => g.Key, g => g.ToList());
+        }
+
         foreach (var m in memberships)
         {
             if (!RoomAllowed(m.RoomId) || m.Forgotten) continue;
@@ -43,7 +54,9 @@ public sealed class SyncBuilder(
                 {
                     var room = changedNow || fullState
                         ? await FullRoomAsync(m.RoomId, sinceEvents ?? 0, upTo.Events, includeFullState: true)
-                        : await IncrementalRoomAsync(m.RoomId, sinceEvents!.Value, upTo.Events);
+                        : fresh!.TryGetValue(m.RoomId, out var events)
+                            ? await IncrementalRoomAsync(m.RoomId, sinceEvents!.Value, upTo.Events, events)
+                            : null;
                     if (room is null && roomAccountData.Count == 0) continue;
                     room ??= EmptyJoinedRoom();
                     room["account_data"] = new JsonObject { ["events"] = roomAccountData };
@@ -131,9 +144,11 @@ public sealed class SyncBuilder(
         return await RoomJsonAsync(roomId, timeline, limited, PrevBatch(timeline, to), state, summary: true);
     }
 
-    async Task<JsonObject?> IncrementalRoomAsync(string roomId, long from, long to)
+    async Task<JsonObject?> IncrementalRoomAsync(string roomId, long from, long to, List<StoredEvent> fresh)
     {
-        var (timeline, limited) = await TimelineAsync(roomId, from, to);
+        var limited = fresh.Count > TimelineLimit;
+        var timeline = (limited ? fresh.Skip(fresh.Count - TimelineLimit) : fresh)
+            .Where(e => filter.Timeline.Matches(e.Type, e.Sender, roomId, null)).ToList();
         if (timeline.Count == 0 && !limited) return null;
         IReadOnlyList<StoredEvent> state = [];
         if (limited)

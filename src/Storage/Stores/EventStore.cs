@@ -93,6 +93,12 @@ internal sealed class EventStore(Db db) : IEventStore
             forgotten = 0
         WHERE local_current_membership.stream_ordering < excluded.stream_ordering
         """;
+    const string PgInsertTxns = """
+        INSERT INTO event_txn_id (user_id, device_id, scope, txn_id, result, inserted_ts)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
+        ON CONFLICT (user_id, device_id, scope, txn_id) DO NOTHING
+        """;
+
     // A redaction replaces its target's JSON with the pruned form (spec: "Redactions").
     const string PgApplyRedactions = """
         UPDATE events SET json = r.json FROM unnest($1::text[], $2::text[]) AS r(event_id, json)
@@ -145,6 +151,19 @@ internal sealed class EventStore(Db db) : IEventStore
             batch.BatchCommands.Add(cmd);
         }
 
+        var txns = events.Where(x => x.Event.Txn is not null).Select(x => (x.Event.Txn!, x.Event.EventId, x.Event.OriginServerTs)).ToList();
+        if (txns.Count > 0)
+        {
+            var cmd = new NpgsqlBatchCommand(PgInsertTxns);
+            cmd.Parameters.Add(Array(txns, x => x.Item1.UserId, NpgsqlDbType.Text));
+            cmd.Parameters.Add(Array(txns, x => x.Item1.DeviceId, NpgsqlDbType.Text));
+            cmd.Parameters.Add(Array(txns, x => x.Item1.Scope, NpgsqlDbType.Text));
+            cmd.Parameters.Add(Array(txns, x => x.Item1.TxnId, NpgsqlDbType.Text));
+            cmd.Parameters.Add(Array(txns, x => x.EventId, NpgsqlDbType.Text));
+            cmd.Parameters.Add(Array(txns, x => x.OriginServerTs, NpgsqlDbType.Bigint));
+            batch.BatchCommands.Add(cmd);
+        }
+
         var redactions = events.Where(x => x.Event.RedactedTargetJson is not null).ToList();
         if (redactions.Count > 0)
         {
@@ -190,6 +209,11 @@ internal sealed class EventStore(Db db) : IEventStore
             forgotten = 0
         WHERE local_current_membership.stream_ordering < excluded.stream_ordering
         """;
+    const string LiteInsertTxn = """
+        INSERT INTO event_txn_id (user_id, device_id, scope, txn_id, result, inserted_ts)
+        VALUES ($user, $device, $scope, $txn, $result, $ts)
+        ON CONFLICT (user_id, device_id, scope, txn_id) DO NOTHING
+        """;
     const string LiteApplyRedaction = "UPDATE events SET json = $json WHERE event_id = $id";
     const string LiteDeleteExtremities = "DELETE FROM event_forward_extremities WHERE room_id = $room";
     const string LiteInsertExtremity = "INSERT INTO event_forward_extremities (room_id, event_id) VALUES ($room, $id)";
@@ -213,6 +237,12 @@ internal sealed class EventStore(Db db) : IEventStore
             await using var cmd = Prepared(c, tx, LiteUpsertMembership, "$room", "$user", "$id", "$membership", "$so");
             foreach (var (k, v) in fx.Members)
                 await RunAsync(cmd, k.Room, k.User, v.EventId, v.Membership, v.Stream);
+        }
+        if (events.Any(x => x.Event.Txn is not null))
+        {
+            await using var cmd = Prepared(c, tx, LiteInsertTxn, "$user", "$device", "$scope", "$txn", "$result", "$ts");
+            foreach (var (e, _) in events)
+                if (e.Txn is { } t) await RunAsync(cmd, t.UserId, t.DeviceId, t.Scope, t.TxnId, e.EventId, e.OriginServerTs);
         }
         if (events.Any(x => x.Event.RedactedTargetJson is not null))
         {
