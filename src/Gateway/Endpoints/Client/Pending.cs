@@ -3,7 +3,6 @@ namespace Myelin.Gateway.Endpoints.Client;
 // Groups being written; each moves to its own file.
 public static class PendingGroups
 {
-    public static void MapProfile(this RouteGroupBuilder g) { }
     public static void MapRoomRead(this RouteGroupBuilder g) { }
     public static void MapRoomReadV1(this RouteGroupBuilder g) { }
     public static void MapDirectory(this RouteGroupBuilder g) { }
