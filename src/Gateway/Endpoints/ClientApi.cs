@@ -30,6 +30,7 @@ public static class ClientApi
             g.MapCapabilities();
             g.MapPushRules();
             g.MapSync();
+            g.MapLegacySync();
         }
         var v1 = app.MapGroup("/_matrix/client/v1");
         v1.MapRoomReadV1();

@@ -3,8 +3,6 @@ namespace Myelin.Gateway.Endpoints.Client;
 // Groups being written; each moves to its own file.
 public static class PendingGroups
 {
-    public static void MapRoomRead(this RouteGroupBuilder g) { }
-    public static void MapRoomReadV1(this RouteGroupBuilder g) { }
     public static void MapDirectory(this RouteGroupBuilder g) { }
     public static void MapFilter(this RouteGroupBuilder g) { }
     public static void MapCapabilities(this RouteGroupBuilder g) { }
