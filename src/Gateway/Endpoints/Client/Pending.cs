@@ -4,7 +4,6 @@ namespace Myelin.Gateway.Endpoints.Client;
 public static class PendingGroups
 {
     public static void MapDirectory(this RouteGroupBuilder g) { }
-    public static void MapFilter(this RouteGroupBuilder g) { }
     public static void MapCapabilities(this RouteGroupBuilder g) { }
     public static void MapPushRules(this RouteGroupBuilder g) { }
 }
