@@ -4,6 +4,5 @@ namespace Myelin.Gateway.Endpoints.Client;
 public static class PendingGroups
 {
     public static void MapDirectory(this RouteGroupBuilder g) { }
-    public static void MapCapabilities(this RouteGroupBuilder g) { }
     public static void MapPushRules(this RouteGroupBuilder g) { }
 }
