@@ -4,5 +4,4 @@ namespace Myelin.Gateway.Endpoints.Client;
 public static class PendingGroups
 {
     public static void MapDirectory(this RouteGroupBuilder g) { }
-    public static void MapPushRules(this RouteGroupBuilder g) { }
 }
