@@ -12,8 +12,9 @@ namespace Myelin.Storage;
 /// </summary>
 internal sealed class Db : IAsyncDisposable
 {
-    // Per-connection settings; journal_mode=WAL is persistent and set once at open.
-    const string SqliteConnectionPragmas = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;";
+    // Per-connection setting for writers (journal_mode=WAL is persistent and set once at open; the busy
+    // timeout comes with the connection string's Default Timeout).
+    const string SqliteWriterPragmas = "PRAGMA synchronous = NORMAL;";
 
     readonly NpgsqlDataSource? _pg;
     readonly string? _sqlite;
@@ -29,16 +30,21 @@ internal sealed class Db : IAsyncDisposable
     public DatabaseEngine Engine { get; }
     public bool IsPostgres => Engine == DatabaseEngine.Postgres;
 
-    public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
+    public async Task<DbConnection> OpenAsync(CancellationToken ct = default) => await OpenAsync(forWrite: false, ct);
+
+    async Task<DbConnection> OpenAsync(bool forWrite, CancellationToken ct = default)
     {
         if (_pg is not null) return await _pg.OpenConnectionAsync(ct);
         var c = new SqliteConnection(_sqlite);
         try
         {
             await c.OpenAsync(ct);
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = SqliteConnectionPragmas;
-            await cmd.ExecuteNonQueryAsync(ct);
+            if (forWrite)
+            {
+                using var cmd = c.CreateCommand();
+                cmd.CommandText = SqliteWriterPragmas;
+                await cmd.ExecuteNonQueryAsync(ct);
+            }
             return c;
         }
         catch
@@ -69,7 +75,7 @@ internal sealed class Db : IAsyncDisposable
         await _sqliteWriter.WaitAsync();
         try
         {
-            await using var c = await OpenAsync();
+            await using var c = await OpenAsync(forWrite: true);
             // Microsoft.Data.Sqlite begins with BEGIN IMMEDIATE: the write lock is taken up front, so a
             // read-then-write transaction never fails to upgrade.
             await using var tx = await c.BeginTransactionAsync();

@@ -20,15 +20,16 @@ public sealed class SyncBuilder(
 
     int TimelineLimit => Math.Clamp(filter.Timeline.Limit ?? DefaultTimelineLimit, 1, 1000);
 
-    public async Task<JsonObject> BuildAsync()
+    public async Task<JsonObject> BuildAsync(IReadOnlyList<MembershipRow> memberships)
     {
         var join = new JsonObject();
         var invite = new JsonObject();
         var leave = new JsonObject();
         var sinceEvents = since?.Events;
 
-        var memberships = await db.Events.GetMembershipsForUserAsync(userId);
-        var accountData = await db.AccountData.GetChangedAsync(userId, since?.AccountData ?? 0, upTo.AccountData);
+        var accountDataFrom = since?.AccountData ?? 0;
+        IReadOnlyList<AccountDataRow> accountData = accountDataFrom >= upTo.AccountData ? []
+            : await db.AccountData.GetChangedAsync(userId, accountDataFrom, upTo.AccountData);
 
         // An incremental sync reads the new events of all the user's joined rooms in one query; only rooms
         // that have something go on to be built.

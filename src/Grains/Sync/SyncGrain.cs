@@ -7,7 +7,37 @@ namespace Myelin.Grains.Sync;
 
 public sealed class SyncGrain(MyelinDatabase db, IReplicationBus bus) : Grain, ISyncGrain
 {
+    // The user's memberships, kept between syncs and dropped whenever the bus reports a membership
+    // change of theirs, so an incremental sync does not read them from the database every time.
+    IReadOnlyList<MembershipRow>? _memberships;
+    volatile bool _membershipsStale = true;
+    IDisposable? _subscription;
+
     string UserId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken ct)
+    {
+        var me = UserId;
+        // Runs on the bus's thread: only flips a flag, the grain reads it in its own turn.
+        _subscription = bus.Subscribe(u => { if (u.UserIds.Contains(me)) _membershipsStale = true; });
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
+    {
+        _subscription?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    async Task<IReadOnlyList<MembershipRow>> MembershipsAsync()
+    {
+        if (_memberships is null || _membershipsStale)
+        {
+            _membershipsStale = false;
+            _memberships = await db.Events.GetMembershipsForUserAsync(UserId);
+        }
+        return _memberships;
+    }
 
     public async Task<SyncResult> Sync(SyncRequest request)
     {
@@ -23,7 +53,7 @@ public sealed class SyncGrain(MyelinDatabase db, IReplicationBus bus) : Grain, I
             upTo = new SyncToken(Math.Max(s0.Events, upTo.Events), Math.Max(s0.AccountData, upTo.AccountData));
 
         var builder = new SyncBuilder(db, UserId, request.DeviceId, filter, since, upTo, request.FullState);
-        var body = await builder.BuildAsync();
+        var body = await builder.BuildAsync(await MembershipsAsync());
         return new SyncResult(body.ToJsonString(), builder.HasUpdates, upTo.ToString(), builder.WatchedRooms);
     }
 }
