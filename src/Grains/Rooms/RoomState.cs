@@ -15,6 +15,8 @@ public sealed class RoomState
     public const string TxnIdKey = "io.myelin.txn_id";
     public const string DeviceIdKey = "io.myelin.device_id";
 
+    const int MaxPduBytes = 65536;
+
     readonly Dictionary<(string Type, string StateKey), AuthEvent> _state = new();
 
     public string RoomId { get; }
@@ -96,6 +98,11 @@ public sealed class RoomState
         };
         if (draft.StateKey is not null) pdu["state_key"] = draft.StateKey;
         if (draft.Redacts is not null && !Version.UpdatedRedactionRules) pdu["redacts"] = draft.Redacts;
+        // spec: "Size limits" — a PDU may be at most 65536 bytes of canonical JSON.
+        int size;
+        try { size = CanonicalJson.Serialize(pdu).Length; }
+        catch (CanonicalJsonException e) { throw MatrixException.BadJson($"Content is not canonical JSON: {e.Message}"); }
+        if (size > MaxPduBytes) throw new MatrixException(413, "M_TOO_LARGE", "Event is too large");
         EventHashing.AddContentHash(pdu);
         JsonSigning.SignEvent(pdu, server.ServerName, server.SigningKey, Version);
         var eventId = EventHashing.ComputeEventId(pdu, Version);
