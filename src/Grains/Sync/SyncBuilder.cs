@@ -177,11 +177,11 @@ public sealed class SyncBuilder(
         }
         var room = EmptyJoinedRoom();
         var tl = (JsonArray)room["timeline"]!["events"]!;
-        foreach (var e in timeline) tl.Add(ClientEvents.Format(e, userId, deviceId, _now, includeRoomId: false));
+        foreach (var e in timeline) tl.Add(RawClientEvents.Format(e, userId, deviceId, _now, includeRoomId: false));
         room["timeline"]!["limited"] = limited;
         room["timeline"]!["prev_batch"] = prevBatch;
         var st = (JsonArray)room["state"]!["events"]!;
-        foreach (var e in stateEvents) st.Add(ClientEvents.Format(e, userId, deviceId, _now, includeRoomId: false));
+        foreach (var e in stateEvents) st.Add(RawClientEvents.Format(e, userId, deviceId, _now, includeRoomId: false));
         if (summary) room["summary"] = await SummaryAsync(roomId);
         return room;
     }
