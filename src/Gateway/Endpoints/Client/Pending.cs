@@ -3,5 +3,4 @@ namespace Myelin.Gateway.Endpoints.Client;
 // Groups being written; each moves to its own file.
 public static class PendingGroups
 {
-    public static void MapDirectory(this RouteGroupBuilder g) { }
 }
