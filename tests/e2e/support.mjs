@@ -13,6 +13,9 @@ logger.methodFactory = (method, level, name) =>
     sdkLogLevel >= 0 && LEVELS.indexOf(method) >= sdkLogLevel ? sdkMethodFactory(method, level, name) : () => {};
 logger.rebuild();
 
+/** MYELIN_E2E_TRACE=1 prints every request the SDK makes, with its status. */
+const TRACE = Boolean(process.env.MYELIN_E2E_TRACE);
+
 /** The longest any single wait may take. */
 export const WAIT_MS = 20_000;
 
@@ -37,6 +40,7 @@ export class RequestLog {
             const path = decodeURIComponent(url.pathname);
             try {
                 const res = await fetch(input, init);
+                if (TRACE) console.error(`${who}: ${method} ${path}${url.search} -> ${res.status}`);
                 if (!res.ok) {
                     const body = (await res.clone().text()).slice(0, 300);
                     this.entries.push({ who, method, path, query: url.search, status: res.status, body });
