@@ -13,12 +13,11 @@ namespace Myelin.Gateway.Endpoints.Client;
 /// world-readable room, up to their leave (or ban) when departed.
 /// </summary>
 /// <param name="Membership">The user's current membership, null when none.</param>
-/// <param name="MembershipEvent">The user's current membership row, null when none.</param>
 /// <param name="UpTo">The last stream position they may read (<see cref="long.MaxValue"/> unless departed).</param>
 /// <param name="UpToPoint">For a departed user, the point just after their leave; null otherwise.</param>
 /// <param name="LastJoinedPosition">See <see cref="HistoryVisibilityWalker"/>.</param>
 public sealed record RoomReader(
-    string UserId, string RoomId, string? Membership, MembershipRow? MembershipEvent, long UpTo,
+    string UserId, string RoomId, string? Membership, long UpTo,
     TopologicalToken? UpToPoint, long? LastJoinedPosition)
 {
     public bool IsJoined => Membership == "join";
@@ -51,7 +50,7 @@ public static class RoomHistory
         var state = await db.Events.GetCurrentStateAsync(roomId);
         var hv = state.FirstOrDefault(e => e.Type == "m.room.history_visibility" && e.StateKey == "");
         if (hv is not null && HistoryVisibility.FromContent(Content(hv)) == HistoryVisibility.WorldReadable)
-            return new RoomReader(userId, roomId, row?.Membership, row, long.MaxValue, null, null);
+            return new RoomReader(userId, roomId, row?.Membership, long.MaxValue, null, null);
         throw MatrixException.Forbidden($"User {userId} not in room {roomId}, and room previews are disabled");
     }
 
@@ -61,7 +60,7 @@ public static class RoomHistory
         switch (row.Membership)
         {
             case "join":
-                return new RoomReader(userId, row.RoomId, "join", row, long.MaxValue, null, long.MaxValue);
+                return new RoomReader(userId, row.RoomId, "join", long.MaxValue, null, long.MaxValue);
             case "leave" or "ban":
             {
                 var leave = await db.Events.GetEventAsync(row.EventId);
@@ -69,7 +68,7 @@ public static class RoomHistory
                 // spec rule 3 lets a user who left from a join see shared history up to their leave.
                 var before = await db.Events.GetStateAtAsync(row.RoomId, row.StreamOrdering - 1);
                 var wasJoined = before.Any(e => e.Type == "m.room.member" && e.StateKey == userId && e.Membership == "join");
-                return new RoomReader(userId, row.RoomId, row.Membership, row, row.StreamOrdering,
+                return new RoomReader(userId, row.RoomId, row.Membership, row.StreamOrdering,
                     new TopologicalToken(leave.Depth, leave.StreamOrdering + 1), wasJoined ? row.StreamOrdering : null);
             }
             default:
