@@ -56,7 +56,8 @@ public static class GatewayHosting
     /// <summary>Anything no endpoint serves: 404 M_UNRECOGNIZED (405 when the path exists with another method).</summary>
     public static void MapFallbackToUnrecognized(this WebApplication app)
     {
-        app.MapFallback((HttpContext ctx) =>
+        // "{*path}", not the default "{*path:nonfile}": paths ending in a dotted segment (m.direct) are API paths too.
+        app.MapFallback("{*path}", (HttpContext ctx) =>
             MatrixErrorMiddleware.WriteAsync(ctx, 404, "M_UNRECOGNIZED", "Unrecognized request"));
     }
 }
