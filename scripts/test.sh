@@ -41,7 +41,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-eval "$(bash scripts/services.sh start)"
+# Captured first: `eval "$(...)"` alone would carry on with nothing set if services.sh failed.
+if ! exports="$(bash scripts/services.sh start)"; then
+    say "scripts/services.sh could not start PostgreSQL and Redis"
+    exit 1
+fi
+eval "$exports"
 say "services up ($(elapsed)): MYELIN_TEST_POSTGRES and MYELIN_TEST_REDIS set"
 
 # --- end-to-end suite's packages ----------------------------------------------------------------
