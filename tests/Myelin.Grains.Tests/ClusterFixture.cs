@@ -43,6 +43,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(Database);
             silo.Services.AddSingleton(new ServerIdentity("localhost", SigningKey.Generate(), RoomVersions.V10));
             silo.Services.AddSingleton<IReplicationBus, InMemoryReplicationBus>();
+            silo.Services.AddSingleton(new RecentEventsCache());
             silo.Services.AddSingleton<EventPersister>();
         }
     }

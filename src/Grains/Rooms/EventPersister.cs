@@ -20,14 +20,16 @@ public sealed class EventPersister : IAsyncDisposable
     readonly IEventStore _events;
     readonly IStreamIdGenerator _ids;
     readonly IReplicationBus _bus;
+    readonly RecentEventsCache _recent;
     readonly ILogger<EventPersister> _log;
     readonly Task _loop;
 
-    public EventPersister(MyelinDatabase db, IReplicationBus bus, ILogger<EventPersister> log)
+    public EventPersister(MyelinDatabase db, IReplicationBus bus, RecentEventsCache recent, ILogger<EventPersister> log)
     {
         _events = db.Events;
         _ids = db.StreamIds;
         _bus = bus;
+        _recent = recent;
         _log = log;
         _loop = Task.Run(RunAsync);
     }
@@ -89,8 +91,14 @@ public sealed class EventPersister : IAsyncDisposable
             rooms.Add(ev.RoomId);
             if (ev.Membership is not null && ev.StateKey is not null) users.Add(ev.StateKey);
         }
-        for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
+        _recent.Add(rows.Select(r => new StoredEvent(r.Item2, r.Item1.EventId, r.Item1.RoomId, r.Item1.Type, r.Item1.StateKey,
+            r.Item1.Sender, r.Item1.Depth, r.Item1.OriginServerTs, r.Item1.Json, r.Item1.Membership)).ToList());
+        foreach (var (ev, _) in rows)
+            if (ev is { Redacts: { } target, RedactedTargetJson: { } pruned }) _recent.Replace(target, pruned);
+        // Published before the senders are answered: a client that reads right after its send's 200
+        // must find the event (read-your-writes).
         _bus.Publish(new StreamUpdate(StreamNames.Events, last, rooms, users));
+        for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
     }
 
     public async ValueTask DisposeAsync()

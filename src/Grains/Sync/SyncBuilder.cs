@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Myelin.Grains.Streams;
 using Myelin.Matrix;
 using Myelin.Storage;
 
@@ -10,7 +11,7 @@ namespace Myelin.Grains.Sync;
 /// full or first sync, only what changed in the gap otherwise), invites with stripped state, rooms left.
 /// </summary>
 public sealed class SyncBuilder(
-    MyelinDatabase db, string userId, string deviceId, SyncFilter filter, SyncToken? since, SyncToken upTo, bool fullState)
+    MyelinDatabase db, RecentEventsCache recent, string userId, string deviceId, SyncFilter filter, SyncToken? since, SyncToken upTo, bool fullState)
 {
     const int DefaultTimelineLimit = 10;
     readonly long _now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -38,8 +39,11 @@ public sealed class SyncBuilder(
         {
             var joined = memberships.Where(m => m.Membership == "join" && m.StreamOrdering <= from && RoomAllowed(m.RoomId) && !m.Forgotten)
                 .Select(m => m.RoomId).ToList();
-            fresh = joined.Count == 0 ? [] : (await db.Events.GetEventsInRangeAsync(joined, from, upTo.Events))
-                .GroupBy(e => e.RoomId).ToDictionary(g => g.Key, g => g.ToList());
+            IReadOnlyList<StoredEvent> rows = [];
+            if (joined.Count > 0)
+                rows = recent.TryGetRange(joined.ToHashSet(), from, upTo.Events, out var cached)
+                    ? cached : await db.Events.GetEventsInRangeAsync(joined, from, upTo.Events);
+            fresh = rows.GroupBy(e => e.RoomId).ToDictionary(g => g.Key, g => g.ToList());
         }
 
         foreach (var m in memberships)

@@ -5,7 +5,7 @@ using Myelin.Storage;
 
 namespace Myelin.Grains.Sync;
 
-public sealed class SyncGrain(MyelinDatabase db, IReplicationBus bus) : Grain, ISyncGrain
+public sealed class SyncGrain(MyelinDatabase db, IReplicationBus bus, RecentEventsCache recent) : Grain, ISyncGrain
 {
     // The user's memberships, kept between syncs and dropped whenever the bus reports a membership
     // change of theirs, so an incremental sync does not read them from the database every time.
@@ -29,6 +29,21 @@ public sealed class SyncGrain(MyelinDatabase db, IReplicationBus bus) : Grain, I
         return Task.CompletedTask;
     }
 
+    // Clients send the same filter on every long-poll: parse it once.
+    string? _filterJson;
+    SyncFilter _filter = SyncFilter.Default;
+
+    SyncFilter ParseFilter(string? json)
+    {
+        if (json is null) return SyncFilter.Default;
+        if (json != _filterJson)
+        {
+            _filter = SyncFilter.Parse(JsonNode.Parse(json)!.AsObject());
+            _filterJson = json;
+        }
+        return _filter;
+    }
+
     async Task<IReadOnlyList<MembershipRow>> MembershipsAsync()
     {
         if (_memberships is null || _membershipsStale)
@@ -41,7 +56,7 @@ public sealed class SyncGrain(MyelinDatabase db, IReplicationBus bus) : Grain, I
 
     public async Task<SyncResult> Sync(SyncRequest request)
     {
-        var filter = request.FilterJson is null ? SyncFilter.Default : SyncFilter.Parse(JsonNode.Parse(request.FilterJson)!.AsObject());
+        var filter = ParseFilter(request.FilterJson);
         SyncToken? since = null;
         if (request.Since is not null)
         {
@@ -52,7 +67,7 @@ public sealed class SyncGrain(MyelinDatabase db, IReplicationBus bus) : Grain, I
         if (since is { } s0 && (s0.Events > upTo.Events || s0.AccountData > upTo.AccountData))
             upTo = new SyncToken(Math.Max(s0.Events, upTo.Events), Math.Max(s0.AccountData, upTo.AccountData));
 
-        var builder = new SyncBuilder(db, UserId, request.DeviceId, filter, since, upTo, request.FullState);
+        var builder = new SyncBuilder(db, recent, UserId, request.DeviceId, filter, since, upTo, request.FullState);
         var body = await builder.BuildAsync(await MembershipsAsync());
         return new SyncResult(body.ToJsonString(), builder.HasUpdates, upTo.ToString(), builder.WatchedRooms);
     }

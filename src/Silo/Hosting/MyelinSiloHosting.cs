@@ -58,11 +58,14 @@ public static class MyelinSiloHosting
         var bus = new InMemoryReplicationBus();
         bus.Seed(StreamNames.Events, await db.StreamIds.CurrentAsync(StreamNames.Events));
         bus.Seed(StreamNames.AccountData, await db.StreamIds.CurrentAsync(StreamNames.AccountData));
+        var recent = new RecentEventsCache();
+        recent.StartAt(bus.Position(StreamNames.Events));
 
         services.AddSingleton(options);
         services.AddSingleton(db);
         services.AddSingleton(new ServerIdentity(options.ServerName, key, version));
         services.AddSingleton<IReplicationBus>(bus);
+        services.AddSingleton(recent);
         services.AddSingleton<EventPersister>();
         services.AddSingleton(TimeProvider.System);
     }
