@@ -57,10 +57,17 @@ public static class SyncEndpoints
         }
     }
 
+    // Clients repeat the same filter on every long-poll, and filters never change once stored: a resolved
+    // filter is kept (bounded) so a /sync does not parse or read it again.
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<(string UserId, string Filter), string> ResolvedFilters = new();
+    const int MaxResolvedFilters = 10_000;
+
     /// <summary>A filter ID of the user's, or inline JSON (spec: detected by a leading '{').</summary>
     public static async Task<string?> ResolveFilterAsync(string filter, string userId, MyelinDatabase db)
     {
         if (filter.Length == 0) return null;
+        var key = (filter.StartsWith('{') ? "" : userId, filter);
+        if (ResolvedFilters.TryGetValue(key, out var known)) return known;
         JsonObject obj;
         if (filter.StartsWith('{'))
         {
@@ -76,7 +83,10 @@ public static class SyncEndpoints
         }
         try { SyncFilter.Parse(obj); }
         catch (FilterFormatException e) { throw MatrixException.BadJson(e.Message); }
-        return obj.ToJsonString();
+        var resolved = obj.ToJsonString();
+        if (ResolvedFilters.Count >= MaxResolvedFilters) ResolvedFilters.Clear();
+        ResolvedFilters[key] = resolved;
+        return resolved;
     }
 
     static bool ParseBool(string v, string name) => v switch
