@@ -27,7 +27,8 @@ public sealed class HomeserverOptions
     /// <summary>bcrypt work factor for new password hashes (Synapse's <c>bcrypt_rounds</c>, default 12).</summary>
     public int BcryptRounds { get; init; } = 12;
     public required OrleansOptions Orleans { get; init; }
-    public string WorkerName { get; init; } = "master";
+    public string WorkerName => Cluster.WorkerName;
+    public ClusterOptions Cluster { get; init; } = new();
     public ConfigDocument? Source { get; init; }
 
     public static HomeserverOptions FromConfig(ConfigDocument c)
@@ -71,7 +72,7 @@ public sealed class HomeserverOptions
                 (int)c.Long("orleans.gateway_port", 30000),
                 c.String("orleans.cluster_id", "myelin")!,
                 c.String("orleans.service_id", "myelin")!),
-            WorkerName = c.String("worker_name", "master")!,
+            Cluster = ClusterOptions.FromConfig(c),
             Source = c,
         };
     }
@@ -80,25 +81,27 @@ public sealed class HomeserverOptions
 
     static IReadOnlyList<ListenerOptions> ParseListeners(ConfigDocument c)
     {
-        var raw = c.List("listeners");
+        // A worker's own listeners are its worker_listeners (Synapse); either key works here.
+        var section = c.Has("worker_listeners") ? "worker_listeners" : "listeners";
+        var raw = c.List(section);
         if (raw is null)
             return [new ListenerOptions(8008, ["127.0.0.1"], "http", false)];
         var result = new List<ListenerOptions>();
         for (var i = 0; i < raw.Count; i++)
         {
-            var key = $"listeners[{i}]";
+            var entry = $"{section}[{i}]";
             if (raw[i] is not Dictionary<string, object?> l)
-                throw c.Error("listeners", $"{key} must be a mapping");
+                throw c.Error(section, $"{entry} must be a mapping");
             if (l.GetValueOrDefault("port") is not long port || port is < 0 or > 65535)
-                throw c.Error("listeners", $"{key}.port must be a port number");
+                throw c.Error(section, $"{entry}.port must be a port number");
             var type = l.GetValueOrDefault("type") as string ?? "http";
             if (type is not ("http" or "metrics" or "manhole" or "replication"))
-                throw c.Error("listeners", $"{key}.type '{type}' is not one of http, metrics");
+                throw c.Error(section, $"{entry}.type '{type}' is not one of http, metrics");
             var binds = l.GetValueOrDefault("bind_addresses") switch
             {
                 null => l.GetValueOrDefault("bind_address") is string one ? [one] : new List<string> { "127.0.0.1" },
-                List<object?> list => list.Select(x => x as string ?? throw c.Error("listeners", $"{key}.bind_addresses must be strings")).ToList(),
-                _ => throw c.Error("listeners", $"{key}.bind_addresses must be a list"),
+                List<object?> list => list.Select(x => x as string ?? throw c.Error(section, $"{entry}.bind_addresses must be strings")).ToList(),
+                _ => throw c.Error(section, $"{entry}.bind_addresses must be a list"),
             };
             result.Add(new ListenerOptions((int)port, binds, type, l.GetValueOrDefault("x_forwarded") is true));
         }

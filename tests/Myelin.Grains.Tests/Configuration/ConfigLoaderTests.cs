@@ -99,5 +99,66 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal(50L * 1024 * 1024, doc.Size("max_upload_size", 0));
     }
 
+    [Fact]
+    public void FromConfig_SharedPlusWorkerFiles_ReadsClusterKeys()
+    {
+        var shared = Write("shared.yaml", """
+            server_name: example.org
+            redis:
+              enabled: true
+              host: 127.0.0.1
+              port: 6380
+            instance_map:
+              main: {host: 127.0.0.1, port: 9093}
+              persister1: {host: 127.0.0.1, port: 9094}
+            stream_writers:
+              events: [persister1, persister2]
+              typing: persister1
+            worker_replication_secret: s3cret
+            run_background_tasks_on: persister1
+            """);
+        var worker = Write("worker.yaml", """
+            worker_app: synapse.app.generic_worker
+            worker_name: persister2
+            worker_listeners:
+              - {port: 8083, type: http}
+            """);
+        var o = HomeserverOptions.FromConfig(ConfigLoader.Load([shared, worker]));
+        Assert.Equal("persister2", o.WorkerName);
+        Assert.True(o.Cluster.Redis.Enabled);
+        Assert.Equal(6380, o.Cluster.Redis.Port);
+        Assert.Equal(9094, o.Cluster.InstanceMap["persister1"].Port);
+        Assert.Equal(["persister1", "persister2"], o.Cluster.StreamWriters["events"]);
+        Assert.True(o.Cluster.IsStreamWriter("events"));
+        Assert.False(o.Cluster.IsStreamWriter("typing"));
+        Assert.True(o.Cluster.IsStreamWriter("receipts"));
+        Assert.Equal("s3cret", o.Cluster.ReplicationSecret);
+        Assert.Equal(8083, Assert.Single(o.Listeners).Port);
+    }
+
+    [Fact]
+    public void FromConfig_UnknownWorkerApp_ErrorNamesKey()
+    {
+        var p = Write("w.yaml", "worker_app: synapse.app.nonsense\nworker_name: w1\n");
+        var e = Assert.Throws<ConfigException>(() => HomeserverOptions.FromConfig(ConfigLoader.Load([p])));
+        Assert.Equal("worker_app", e.Key);
+    }
+
+    [Fact]
+    public void FromConfig_WorkerWithoutName_ErrorNamesWorkerName()
+    {
+        var p = Write("w.yaml", "worker_app: synapse.app.generic_worker\n");
+        var e = Assert.Throws<ConfigException>(() => HomeserverOptions.FromConfig(ConfigLoader.Load([p])));
+        Assert.Equal("worker_name", e.Key);
+    }
+
+    [Fact]
+    public void FromConfig_UnknownStreamWriter_ErrorNamesStream()
+    {
+        var p = Write("w.yaml", "stream_writers:\n  bogus: [a]\n");
+        var e = Assert.Throws<ConfigException>(() => HomeserverOptions.FromConfig(ConfigLoader.Load([p])));
+        Assert.Equal("stream_writers.bogus", e.Key);
+    }
+
     public void Dispose() => Directory.Delete(_dir, true);
 }
