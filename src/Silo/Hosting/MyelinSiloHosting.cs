@@ -47,29 +47,6 @@ public static class MyelinSiloHosting
         }
     }
 
-    /// <summary>Opens the database (applying schema deltas) and the signing key, and registers the
-    /// homeserver's services: storage, identity, replication bus, event persister.</summary>
-    public static async Task AddMyelinCoreAsync(this IServiceCollection services, HomeserverOptions options)
-    {
-        Directory.CreateDirectory(options.DataDirectory);
-        var db = await MyelinDatabase.OpenAsync(options.Database);
-        var key = ServerIdentity.LoadOrCreateSigningKey(options.SigningKeyPath);
-        var version = RoomVersions.Get(options.DefaultRoomVersion) ?? RoomVersions.Default;
-        var bus = new InMemoryReplicationBus();
-        bus.Seed(StreamNames.Events, await db.StreamIds.CurrentAsync(StreamNames.Events));
-        bus.Seed(StreamNames.AccountData, await db.StreamIds.CurrentAsync(StreamNames.AccountData));
-        var recent = new RecentEventsCache();
-        recent.StartAt(bus.Position(StreamNames.Events));
-
-        services.AddSingleton(options);
-        services.AddSingleton(db);
-        services.AddSingleton(new ServerIdentity(options.ServerName, key, version));
-        services.AddSingleton<IReplicationBus>(bus);
-        services.AddSingleton(recent);
-        services.AddSingleton<EventPersister>();
-        services.AddSingleton(TimeProvider.System);
-    }
-
     /// <summary>Orleans with localhost clustering on the configured ports (the single-process default).</summary>
     public static void ConfigureMyelinSilo(this ISiloBuilder silo, HomeserverOptions options)
     {
