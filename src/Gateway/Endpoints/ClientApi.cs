@@ -29,6 +29,8 @@ public static class ClientApi
             g.MapFilter();
             g.MapCapabilities();
             g.MapPushRules();
+            g.MapAccountData();
+            g.MapTags();
             g.MapSync();
             g.MapLegacySync();
         }

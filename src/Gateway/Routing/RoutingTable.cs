@@ -124,8 +124,8 @@ public static class RoutingTable
         new(@"^/_matrix/client/unstable/org.matrix.msc4140/delayed_events", "DelayedEvents", Owners.Room, false, "/_matrix/client/unstable/org.matrix.msc4140/delayed_events"),
 
         // Account data requests
-        new(@"^/_matrix/client/(r0|v3|unstable)/.*/tags", "Tags", Owners.AccountData, false, $"/_matrix/client/v3/user/{U}/rooms/{R}/tags"),
-        new(@"^/_matrix/client/(r0|v3|unstable)/.*/account_data", "AccountData", Owners.AccountData, false, $"/_matrix/client/v3/user/{U}/account_data/m.direct"),
+        new(@"^/_matrix/client/(r0|v3|unstable)/.*/tags", "Tags", Owners.AccountData, true, $"/_matrix/client/v3/user/{U}/rooms/{R}/tags"),
+        new(@"^/_matrix/client/(r0|v3|unstable)/.*/account_data", "AccountData", Owners.AccountData, true, $"/_matrix/client/v3/user/{U}/account_data/m.direct"),
 
         // Presence requests
         new(@"^/_matrix/client/(api/v1|r0|v3|unstable)/presence/", "Presence", Owners.Presence, false, $"/_matrix/client/v3/presence/{U}/status"),

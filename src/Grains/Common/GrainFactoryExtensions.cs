@@ -1,4 +1,5 @@
 using Myelin.Grains.Rooms;
+using Myelin.Grains.Streams;
 using Myelin.Grains.Sync;
 
 namespace Myelin.Grains;
@@ -8,4 +9,5 @@ public static class GrainFactoryExtensions
 {
     public static IRoomGrain Room(this IGrainFactory grains, string roomId) => grains.GetGrain<IRoomGrain>(roomId);
     public static ISyncGrain Sync(this IGrainFactory grains, string userId) => grains.GetGrain<ISyncGrain>(userId);
+    public static IAccountDataGrain AccountData(this IGrainFactory grains, string userId) => grains.GetGrain<IAccountDataGrain>(userId);
 }
