@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test suite, as CI does (.ci/run), from a clean clone:
 #   1. starts PostgreSQL and Redis for the storage tests (scripts/services.sh), stopping them at the end
-#      unless they were already running before;
+#      unless they were already running before; installs (apt-get, when missing) docker-compose, nginx,
+#      python3 and curl for the deployment-file checks (scripts/check-docker.sh);
 #   2. installs the matrix-js-sdk end-to-end suite's packages (npm ci in tests/e2e);
 #   3. builds the solution once (Debug: the gateway tests run Myelin.Gateway.dll from their own bin);
 #   4. runs `dotnet test` over the solution, and ends with one line: `N passed, M failed[, K skipped]`.
@@ -48,6 +49,24 @@ if ! exports="$(bash scripts/services.sh start)"; then
 fi
 eval "$exports"
 say "services up ($(elapsed)): MYELIN_TEST_POSTGRES and MYELIN_TEST_REDIS set"
+
+# --- deployment-file validators -------------------------------------------------------------------
+# DeploymentFilesTests runs scripts/check-docker.sh (docker-compose config, nginx -t, nginx routing
+# against stub gateways); under CI=true it fails rather than skips when these are missing.
+packages=()
+command -v docker-compose >/dev/null 2>&1 || packages+=(docker-compose)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || packages+=(nginx-light)
+command -v python3 >/dev/null 2>&1 || packages+=(python3)
+command -v curl >/dev/null 2>&1 || packages+=(curl)
+if [ "${#packages[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        say "installing ${packages[*]} for the deployment-file checks"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >&2
+    else
+        say "missing ${packages[*]} (apt-get install -y --no-install-recommends ${packages[*]}): the deployment-file check skips, or fails under CI=true"
+    fi
+fi
 
 # --- end-to-end suite's packages ----------------------------------------------------------------
 say "npm ci in tests/e2e (node $(node --version), npm $(npm --version))"
