@@ -1,19 +1,28 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Myelin.Silo.Configuration;
 using Myelin.Silo.Hosting;
 
-// A silo process without HTTP: hosts grains for the gateways of its cluster.
+// A silo without HTTP: hosts grains for the gateways of its cluster. Named in stream_writers.events it
+// is an event persister: room grains live on it. Usage: Myelin.Silo --config-path shared.yaml
+// --config-path worker.yaml. SIGTERM (or Ctrl+C) stops it cleanly: it leaves the cluster and hands its
+// grains over before exiting. Server GC is on (Myelin.Silo.csproj).
+HomeserverOptions options;
 try
 {
-    var options = MyelinSiloHosting.LoadOptions(args);
-    var builder = Host.CreateApplicationBuilder(args);
-    await builder.Services.AddMyelinCoreAsync(options);
-    builder.UseOrleans(silo => silo.ConfigureMyelinSilo(options));
-    await builder.Build().RunAsync();
-    return 0;
+    options = MyelinSiloHosting.LoadOptions(args);
 }
 catch (ConfigException e)
 {
     Console.Error.WriteLine($"Configuration error: {e.Message}");
     return 2;
 }
+
+// No args: --config-path is ours, and the host's own command-line configuration would misread it.
+var builder = Host.CreateApplicationBuilder();
+builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
+await builder.Services.AddMyelinCoreAsync(options);
+builder.UseOrleans(silo => silo.ConfigureMyelinSilo(options));
+
+await builder.Build().RunAsync();
+return 0;
