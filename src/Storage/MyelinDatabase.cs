@@ -29,6 +29,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
         Rooms = new RoomStore(db);
         AccountData = new AccountDataStore(db, StreamIds);
         Events = new EventStore(db);
+        StreamWriterPositions = new StreamWriterPositionStore(db);
     }
 
     /// <summary>Connects and applies the schema deltas not yet applied.</summary>
@@ -63,6 +64,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IAccountDataStore AccountData { get; }
     public IEventStore Events { get; }
     public IStreamIdGenerator StreamIds { get; }
+    public IStreamWriterPositionStore StreamWriterPositions { get; }
 
     /// <summary>The schema versions applied, ascending (for diagnostics and tests).</summary>
     public async Task<IReadOnlyList<int>> GetSchemaVersionsAsync()

@@ -152,6 +152,10 @@ public interface IEventStore
     /// <summary>Events of many rooms with from &lt; stream_ordering &lt;= to, ascending, all of them.</summary>
     Task<IReadOnlyList<StoredEvent>> GetEventsInRangeAsync(IReadOnlyCollection<string> roomIds, long fromExclusive, long toInclusive);
 
+    /// <summary>Every event with from &lt; stream_ordering &lt;= to, ascending (a replication consumer
+    /// catching up with the stream).</summary>
+    Task<IReadOnlyList<StoredEvent>> GetStreamRangeAsync(long fromExclusive, long toInclusive);
+
     /// <summary>Topological pagination: events ordered by (depth, stream_ordering), backwards from
     /// (before the) given position or forwards from (after) it.</summary>
     Task<IReadOnlyList<StoredEvent>> PaginateAsync(string roomId, long depth, long streamOrdering, bool backwards, int limit);
@@ -166,6 +170,14 @@ public interface IEventStore
 
     /// <summary>The room's forward extremities (event IDs), as the last persisted batch left them.</summary>
     Task<IReadOnlyList<string>> GetForwardExtremitiesAsync(string roomId);
+}
+
+/// <summary>Per-instance positions of multi-writer streams (Synapse's stream_positions table).</summary>
+public interface IStreamWriterPositionStore
+{
+    /// <summary>Records the writer's position; a lower one than stored is ignored.</summary>
+    Task UpsertAsync(string stream, string instance, long position);
+    Task<IReadOnlyDictionary<string, long>> GetAsync(string stream);
 }
 
 /// <summary>Hands out stream positions: unique and increasing across writers.</summary>

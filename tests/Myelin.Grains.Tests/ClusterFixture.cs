@@ -19,6 +19,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         SiloServices.Database = await MyelinDatabase.OpenAsync(DatabaseOptions.Sqlite(DbPath));
+        SiloServices.Stream = new EventsStream(SiloServices.Database, SiloServices.Bus, SiloServices.Recent, null,
+            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<EventsStream>.Instance);
+        await SiloServices.Stream.StartAsync();
         var builder = new TestClusterBuilder(1);
         builder.AddSiloBuilderConfigurator<SiloServices>();
         Cluster = builder.Build();
@@ -29,6 +32,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();
+        await SiloServices.Stream.DisposeAsync();
         await SiloServices.Database.DisposeAsync();
         foreach (var f in new[] { DbPath, DbPath + "-wal", DbPath + "-shm" })
             if (File.Exists(f)) File.Delete(f);
@@ -37,13 +41,17 @@ public sealed class ClusterFixture : IAsyncLifetime
     sealed class SiloServices : ISiloConfigurator
     {
         public static MyelinDatabase Database = null!;
+        public static readonly InMemoryReplicationBus Bus = new();
+        public static readonly RecentEventsCache Recent = new();
+        public static EventsStream Stream = null!;
 
         public void Configure(ISiloBuilder silo)
         {
             silo.Services.AddSingleton(Database);
             silo.Services.AddSingleton(new ServerIdentity("localhost", SigningKey.Generate(), RoomVersions.V10));
-            silo.Services.AddSingleton<IReplicationBus, InMemoryReplicationBus>();
-            silo.Services.AddSingleton(new RecentEventsCache());
+            silo.Services.AddSingleton<IReplicationBus>(Bus);
+            silo.Services.AddSingleton(Recent);
+            silo.Services.AddSingleton(Stream);
             silo.Services.AddSingleton<EventPersister>();
         }
     }

@@ -8,7 +8,8 @@ namespace Myelin.Grains.Rooms;
 /// <summary>
 /// Group commit for the events stream: every room grain of the silo hands its events here, and they are
 /// written to the database together, in one transaction per batch, each with its stream position. A
-/// sender is answered only once its batch has committed; then the batch is published on the bus.
+/// sender is answered only once its batch has committed and the events stream has taken it (published
+/// locally as soon as no other writer holds an earlier position, and on the replication wire).
 /// </summary>
 public sealed class EventPersister : IAsyncDisposable
 {
@@ -19,16 +20,22 @@ public sealed class EventPersister : IAsyncDisposable
     readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     readonly IEventStore _events;
     readonly IStreamIdGenerator _ids;
-    readonly IReplicationBus _bus;
+    readonly EventsStream _stream;
     readonly RecentEventsCache _recent;
     readonly ILogger<EventPersister> _log;
     readonly Task _loop;
 
-    public EventPersister(MyelinDatabase db, IReplicationBus bus, RecentEventsCache recent, ILogger<EventPersister> log)
+    public EventPersister(MyelinDatabase db, EventsStream stream, RecentEventsCache recent, ILogger<EventPersister> log)
+        : this(db.Events, db.StreamIds, stream, recent, log)
     {
-        _events = db.Events;
-        _ids = db.StreamIds;
-        _bus = bus;
+    }
+
+    /// <summary>Over the given stores (tests put a gate in front of the event store to force interleavings).</summary>
+    public EventPersister(IEventStore events, IStreamIdGenerator ids, EventsStream stream, RecentEventsCache recent, ILogger<EventPersister> log)
+    {
+        _events = events;
+        _ids = ids;
+        _stream = stream;
         _recent = recent;
         _log = log;
         _loop = Task.Run(RunAsync);
@@ -69,35 +76,47 @@ public sealed class EventPersister : IAsyncDisposable
 
     async Task CommitAsync(List<Pending> batch, int count)
     {
-        var last = await _ids.NextAsync(StreamNames.Events, count);
-        var next = last - count + 1;
-        var rows = new List<(NewEvent, long)>(count);
-        var results = new long[batch.Count][];
-        for (var i = 0; i < batch.Count; i++)
+        // Registered with the stream before the positions are drawn, so no reader passes them meanwhile.
+        var handle = await _stream.BeginWriteAsync();
+        long[][] results;
+        List<(NewEvent Event, long Position)> rows;
+        try
         {
-            results[i] = new long[batch[i].Events.Count];
-            for (var j = 0; j < batch[i].Events.Count; j++)
+            var last = await _ids.NextAsync(StreamNames.Events, count);
+            var next = last - count + 1;
+            _stream.Allocated(handle, next, last);
+            rows = new List<(NewEvent, long)>(count);
+            results = new long[batch.Count][];
+            for (var i = 0; i < batch.Count; i++)
             {
-                results[i][j] = next;
-                rows.Add((batch[i].Events[j], next++));
+                results[i] = new long[batch[i].Events.Count];
+                for (var j = 0; j < batch[i].Events.Count; j++)
+                {
+                    results[i][j] = next;
+                    rows.Add((batch[i].Events[j], next++));
+                }
             }
+            await _events.PersistEventsAsync(rows);
         }
-        await _events.PersistEventsAsync(rows);
-
-        var rooms = new HashSet<string>();
-        var users = new HashSet<string>();
-        foreach (var (ev, _) in rows)
+        catch
         {
-            rooms.Add(ev.RoomId);
-            if (ev.Membership is not null && ev.StateKey is not null) users.Add(ev.StateKey);
+            _stream.Failed(handle);
+            throw;
         }
-        _recent.Add(rows.Select(r => new StoredEvent(r.Item2, r.Item1.EventId, r.Item1.RoomId, r.Item1.Type, r.Item1.StateKey,
-            r.Item1.Sender, r.Item1.Depth, r.Item1.OriginServerTs, r.Item1.Json, r.Item1.Membership)).ToList());
+
         foreach (var (ev, _) in rows)
             if (ev is { Redacts: { } target, RedactedTargetJson: { } pruned }) _recent.Replace(target, pruned);
-        // Published before the senders are answered: a client that reads right after its send's 200
-        // must find the event (read-your-writes).
-        _bus.Publish(new StreamUpdate(StreamNames.Events, last, rooms, users));
+        var stored = new List<StoredEvent>(rows.Count);
+        var wire = new List<EventsStreamRow>(rows.Count);
+        foreach (var (e, position) in rows)
+        {
+            stored.Add(new StoredEvent(position, e.EventId, e.RoomId, e.Type, e.StateKey, e.Sender, e.Depth, e.OriginServerTs, e.Json, e.Membership));
+            if (_stream.Replicates) wire.Add(EventsStreamRow.From(e));
+        }
+        // Taken by the stream before the senders are answered: a client that reads right after its
+        // send's 200 finds the event (read-your-writes), unless another writer still holds an earlier
+        // position, in which case nobody may read past that one yet.
+        await _stream.CommittedAsync(handle, stored, wire);
         for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
     }
 

@@ -1,9 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Myelin.Grains;
 using Myelin.Grains.Rooms;
 using Myelin.Grains.Streams;
 using Myelin.Matrix;
 using Myelin.Silo.Configuration;
+using Myelin.Silo.Replication;
 using Myelin.Storage;
 
 namespace Myelin.Silo.Hosting;
@@ -12,25 +15,60 @@ namespace Myelin.Silo.Hosting;
 public static class MyelinCoreServices
 {
     /// <summary>Opens the database (applying schema deltas) and the signing key, and registers the
-    /// homeserver's services: storage, identity, replication bus, event persister.</summary>
+    /// homeserver's services: storage, identity, replication bus (in memory, or over Redis when
+    /// <c>redis.enabled</c>), the events stream, event persister.</summary>
     public static async Task AddMyelinCoreAsync(this IServiceCollection services, HomeserverOptions options)
     {
         Directory.CreateDirectory(options.DataDirectory);
         var db = await MyelinDatabase.OpenAsync(options.Database);
         var key = ServerIdentity.LoadOrCreateSigningKey(options.SigningKeyPath);
         var version = RoomVersions.Get(options.DefaultRoomVersion) ?? RoomVersions.Default;
-        var bus = new InMemoryReplicationBus();
-        bus.Seed(StreamNames.Events, await db.StreamIds.CurrentAsync(StreamNames.Events));
-        bus.Seed(StreamNames.AccountData, await db.StreamIds.CurrentAsync(StreamNames.AccountData));
-        var recent = new RecentEventsCache();
-        recent.StartAt(bus.Position(StreamNames.Events));
 
         services.AddSingleton(options);
         services.AddSingleton(db);
         services.AddSingleton(new ServerIdentity(options.ServerName, key, version));
-        services.AddSingleton<IReplicationBus>(bus);
-        services.AddSingleton(recent);
-        services.AddSingleton<EventPersister>();
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new RecentEventsCache());
+        if (options.Cluster.Redis.Enabled)
+        {
+            services.AddSingleton(sp => new RedisReplicationBus(options.Cluster.Redis.ConnectionString, options.ServerName,
+                options.WorkerName, sp.GetRequiredService<ILogger<RedisReplicationBus>>()));
+            services.AddSingleton<IReplicationBus>(sp => sp.GetRequiredService<RedisReplicationBus>());
+            services.AddSingleton<IReplicationWire>(sp => sp.GetRequiredService<RedisReplicationBus>());
+        }
+        else
+        {
+            services.AddSingleton<IReplicationBus, InMemoryReplicationBus>();
+        }
+        services.AddSingleton(sp => new EventsStream(db, sp.GetRequiredService<IReplicationBus>(), sp.GetRequiredService<RecentEventsCache>(),
+            sp.GetService<IReplicationWire>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EventsStream>>()));
+        services.AddSingleton<EventPersister>();
+        services.AddSingleton<AccountDataWriter>();
+        // Registered before Orleans: the stream is on the wire and at its starting position before any
+        // grain persists or syncs.
+        services.AddHostedService<ReplicationStartup>();
+        var accountData = await db.StreamIds.CurrentAsync(StreamNames.AccountData);
+        services.AddSingleton(new AccountDataSeed(accountData));
+    }
+
+    sealed record AccountDataSeed(long Position);
+
+    /// <summary>Connects the bus to Redis (when clustered) and starts the events stream; stops them last.</summary>
+    sealed class ReplicationStartup(IServiceProvider services) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken ct)
+        {
+            var bus = services.GetRequiredService<IReplicationBus>();
+            if (bus is RedisReplicationBus redis) await redis.ConnectAsync();
+            // Account data has one writer per user and no multi-writer rule yet: readers start at its maximum.
+            bus.Publish(new StreamUpdate(StreamNames.AccountData, services.GetRequiredService<AccountDataSeed>().Position, [], []));
+            await services.GetRequiredService<EventsStream>().StartAsync();
+        }
+
+        public async Task StopAsync(CancellationToken ct)
+        {
+            await services.GetRequiredService<EventsStream>().DisposeAsync();
+            if (services.GetService<RedisReplicationBus>() is { } redis) await redis.DisposeAsync();
+        }
     }
 }

@@ -392,6 +392,17 @@ internal sealed class EventStore(Db db) : IEventStore
         });
     }
 
+    const string SelectStreamRange = $"""
+        SELECT {EventColumns} FROM events e
+        WHERE e.stream_ordering > @From AND e.stream_ordering <= @To
+        ORDER BY e.stream_ordering
+        """;
+
+    public Task<IReadOnlyList<StoredEvent>> GetStreamRangeAsync(long fromExclusive, long toInclusive) =>
+        toInclusive <= fromExclusive ? Task.FromResult<IReadOnlyList<StoredEvent>>([])
+            : db.ReadAsync<IReadOnlyList<StoredEvent>>(async c =>
+                ToRecords(await c.QueryAsync<EventRow>(SelectStreamRange, new { From = fromExclusive, To = toInclusive })));
+
     const string SelectBefore = $"""
         SELECT {EventColumns} FROM events e
         WHERE e.room_id = @RoomId AND (e.depth, e.stream_ordering) < (@Depth, @Stream)
