@@ -10,4 +10,5 @@ public static class GrainFactoryExtensions
     public static IRoomGrain Room(this IGrainFactory grains, string roomId) => grains.GetGrain<IRoomGrain>(roomId);
     public static ISyncGrain Sync(this IGrainFactory grains, string userId) => grains.GetGrain<ISyncGrain>(userId);
     public static IAccountDataGrain AccountData(this IGrainFactory grains, string userId) => grains.GetGrain<IAccountDataGrain>(userId);
+    public static IPushRulesGrain PushRules(this IGrainFactory grains, string userId) => grains.GetGrain<IPushRulesGrain>(userId);
 }

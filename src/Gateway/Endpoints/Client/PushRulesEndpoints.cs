@@ -1,13 +1,14 @@
 using System.Text.Json.Nodes;
 using Myelin.Gateway.Http;
 using Myelin.Grains;
+using Myelin.Grains.Streams;
 using Myelin.Matrix;
 
 namespace Myelin.Gateway.Endpoints.Client;
 
 /// <summary>
-/// Reading push rules. Every user has the server-default ruleset for now; PUT and DELETE are left to the
-/// fallback (404 M_UNRECOGNIZED) until rules can be edited.
+/// Push rules (spec: "Push Rules: API"): reading the ruleset, and adding, removing, enabling and changing
+/// the actions of rules. The user's PushRulesGrain owns the set.
 /// </summary>
 public static class PushRulesEndpoints
 {
@@ -16,17 +17,19 @@ public static class PushRulesEndpoints
     public static void MapPushRules(this RouteGroupBuilder g)
     {
         // The catch-all also matches `/pushrules` itself; the handler tells the forms apart.
-        g.MapGet("/pushrules/{**path}", (Delegate)GetPushRules);
+        g.MapGet("/pushrules/{**path}", GetPushRules);
+        g.MapPut("/pushrules/{**path}", PutPushRule);
+        g.MapDelete("/pushrules/{**path}", DeletePushRule);
     }
 
     /// <summary>
     /// `GET /_matrix/client/v3/pushrules/`, `.../pushrules/global/`, `.../pushrules/global/{kind}/`,
     /// `.../pushrules/global/{kind}/{ruleId}` and `.../pushrules/global/{kind}/{ruleId}/{attr}`
     /// </summary>
-    static async Task<IResult> GetPushRules(HttpContext ctx)
+    static async Task<IResult> GetPushRules(HttpContext ctx, IGrainFactory grains)
     {
         var me = await ctx.AuthAsync();
-        var ruleset = DefaultPushRules.Ruleset(me.UserId);
+        var ruleset = JsonNode.Parse(await grains.PushRules(me.UserId).Get())!.AsObject();
         return JsonBody.Json(Select(ruleset, PathAfterPushRules(ctx.Request.Path.Value ?? "")));
     }
 
@@ -55,6 +58,48 @@ public static class PushRulesEndpoints
         if (!rule.TryGetPropertyValue(attr, out var value)) throw Unrecognized();
         // An attribute is answered wrapped in an object: its value may be a bare JSON value.
         return new JsonObject { [attr] = value?.DeepClone() };
+    }
+
+    /// <summary>
+    /// `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}` (with `before`/`after`), and
+    /// `.../{ruleId}/enabled`, `.../{ruleId}/actions`
+    /// </summary>
+    static async Task<IResult> PutPushRule(HttpContext ctx, IGrainFactory grains)
+    {
+        var me = await ctx.AuthAsync();
+        var (kind, ruleId, attr) = RuleAddress(ctx);
+        var body = await JsonBody.ReadObjectAsync(ctx.Request);
+        var op = attr switch
+        {
+            null => "put",
+            "enabled" => "enabled",
+            "actions" => "actions",
+            _ => throw Unrecognized(),
+        };
+        var q = ctx.Request.Query;
+        string? Param(string name) => q[name].ToString() is { Length: > 0 } v ? v : null;
+        await grains.PushRules(me.UserId).Change(new PushRuleChange(op, kind, ruleId, body.ToJsonString(), Param("before"), Param("after")));
+        return JsonBody.Empty();
+    }
+
+    /// <summary>`DELETE /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`</summary>
+    static async Task<IResult> DeletePushRule(HttpContext ctx, IGrainFactory grains)
+    {
+        var me = await ctx.AuthAsync();
+        var (kind, ruleId, attr) = RuleAddress(ctx);
+        if (attr is not null) throw Unrecognized();
+        await grains.PushRules(me.UserId).Change(new PushRuleChange("delete", kind, ruleId));
+        return JsonBody.Empty();
+    }
+
+    /// <summary>The (kind, ruleId, attribute) a write addresses: `global/{kind}/{ruleId}[/{attr}]`.</summary>
+    static (string Kind, string RuleId, string? Attr) RuleAddress(HttpContext ctx)
+    {
+        var rest = PathAfterPushRules(ctx.Request.Path.Value ?? "");
+        var parts = rest.TrimStart('/').Split('/').Select(RoomAccess.DecodeSlashes).ToArray();
+        if (parts.Length is < 3 or > 4 || parts[0] != "global" || parts[2].Length == 0) throw Unrecognized();
+        if (!PushRuleSet.Kinds.Contains(parts[1])) throw Unrecognized($"Unknown push rule kind {parts[1]}");
+        return (parts[1], parts[2], parts.Length == 4 ? parts[3] : null);
     }
 
     static string PathAfterPushRules(string path)
