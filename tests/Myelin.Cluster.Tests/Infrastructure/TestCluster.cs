@@ -92,7 +92,7 @@ public sealed class TestCluster : IAsyncDisposable
     public async Task<NodeProcess> StartSiloAsync(string workerName)
     {
         var node = await NodeProcess.StartAsync("Myelin.Silo", workerName, _dir, SharedConfigPath, http: false, clientGateway: false);
-        _nodes.Add(node);
+        lock (_nodes) _nodes.Add(node);
         await WaitActiveAsync(node, TimeSpan.FromSeconds(45));
         return node;
     }
@@ -101,7 +101,7 @@ public sealed class TestCluster : IAsyncDisposable
     public async Task<NodeProcess> StartGatewayAsync(string workerName)
     {
         var node = await NodeProcess.StartAsync("Myelin.Gateway", workerName, _dir, SharedConfigPath, http: true, clientGateway: true);
-        _nodes.Add(node);
+        lock (_nodes) _nodes.Add(node);
         await WaitActiveAsync(node, TimeSpan.FromSeconds(45));
         await node.WaitForHttpAsync(TimeSpan.FromSeconds(30));
         return node;
