@@ -13,7 +13,11 @@ public sealed class SchemaTests(DatabaseFixture fixture) : StoreTestBase(fixture
 
         Assert.NotEmpty(deltas);
         Assert.Equal(Enumerable.Range(1, deltas.Count), deltas.Select(d => d.Version));
-        Assert.All(deltas, d => Assert.False(string.IsNullOrWhiteSpace(d.Sql)));
+        // A version may be for one engine only (the Orleans clustering tables are PostgreSQL's); then the
+        // other engine's delta is an empty no-op, but never both.
+        var other = SchemaMigrator.LoadDeltas(engine == DatabaseEngine.Sqlite ? DatabaseEngine.Postgres : DatabaseEngine.Sqlite);
+        Assert.All(deltas, d => Assert.False(string.IsNullOrWhiteSpace(d.Sql)
+            && string.IsNullOrWhiteSpace(other.Single(o => o.Version == d.Version).Sql)));
     }
 
     [Theory, SqliteData, PostgresData]
