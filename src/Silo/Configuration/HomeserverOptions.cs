@@ -50,6 +50,11 @@ public sealed class HomeserverOptions
         try { db = DatabaseOptions.FromSynapseConfig(dbName, args); }
         catch (ArgumentException e) { throw c.Error("database", e.Message); }
 
+        var cluster = ClusterOptions.FromConfig(c);
+        // SQLite is one process: no other silo could host the rooms.
+        if (db.Engine == DatabaseEngine.Sqlite && !cluster.IsStreamWriter("events"))
+            throw c.Error("stream_writers.events", $"with SQLite (one process) this process ('{cluster.WorkerName}') must write the events stream");
+
         var version = c.String("default_room_version", "10")!;
         if (Myelin.Matrix.RoomVersions.Get(version) is null)
             throw c.Error("default_room_version", $"room version '{version}' is not supported");
@@ -72,7 +77,7 @@ public sealed class HomeserverOptions
                 (int)c.Long("orleans.gateway_port", 30000),
                 c.String("orleans.cluster_id", "myelin")!,
                 c.String("orleans.service_id", "myelin")!),
-            Cluster = ClusterOptions.FromConfig(c),
+            Cluster = cluster,
             Source = c,
         };
     }

@@ -160,5 +160,13 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal("stream_writers.bogus", e.Key);
     }
 
+    [Fact]
+    public void FromConfig_SqliteWithOtherEventsWriter_ErrorNamesStreamWriters()
+    {
+        var p = Write("w.yaml", "stream_writers:\n  events: [persister1]\n");
+        var e = Assert.Throws<ConfigException>(() => HomeserverOptions.FromConfig(ConfigLoader.Load([p])));
+        Assert.Equal("stream_writers.events", e.Key);
+    }
+
     public void Dispose() => Directory.Delete(_dir, true);
 }
