@@ -1,10 +1,14 @@
 using Myelin.Gateway;
 using Myelin.Gateway.Endpoints;
+using Myelin.Gateway.Routing;
 using Myelin.Silo.Configuration;
 using Myelin.Silo.Hosting;
 
 // The gateway silo: the client-server HTTP API co-hosted with an Orleans silo. Alone, with no
 // configuration, it is the whole homeserver in one process on http://127.0.0.1:8008.
+if (RoutesCommand.IsInvoked(args))
+    return RoutesCommand.Run(args, Console.Out, Console.Error);
+
 HomeserverOptions options;
 try
 {

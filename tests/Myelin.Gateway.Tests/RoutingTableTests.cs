@@ -79,3 +79,34 @@ public sealed class RoutingTableLiveTests(GatewayFixture fx)
         Assert.Empty(wrong);
     }
 }
+
+public sealed class RoutesCommandTests
+{
+    [Fact]
+    public void Run_JsonFormat_ListsEveryPatternWithStatus()
+    {
+        var output = new StringWriter();
+        Assert.Equal(0, RoutesCommand.Run(["routes", "--format", "json"], output, new StringWriter()));
+        var rows = System.Text.Json.Nodes.JsonNode.Parse(output.ToString())!.AsArray();
+        Assert.Equal(RoutingTable.Entries.Count, rows.Count);
+        var sync = rows.First(r => r!["pattern"]!.GetValue<string>() == @"^/_matrix/client/(r0|v3)/sync$")!;
+        Assert.True(sync["implemented"]!.GetValue<bool>());
+        Assert.Equal("SyncGrain", sync["owner"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Run_Text_EndsWithCount()
+    {
+        var output = new StringWriter();
+        Assert.Equal(0, RoutesCommand.Run(["routes"], output, new StringWriter()));
+        Assert.Contains($"of {RoutingTable.Entries.Count} patterns implemented", output.ToString());
+    }
+
+    [Fact]
+    public void Run_UnknownFormat_Exits2WithUsage()
+    {
+        var error = new StringWriter();
+        Assert.Equal(2, RoutesCommand.Run(["routes", "--format", "yaml"], new StringWriter(), error));
+        Assert.Contains("unknown format", error.ToString());
+    }
+}
