@@ -16,6 +16,15 @@ public static class TestEnvironment
     public static string? PostgresConnectionString =>
         Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } cs ? cs : null;
 
+    public const string RedisVariable = "MYELIN_TEST_REDIS";
+
+    /// <summary>MYELIN_TEST_REDIS: host:port of a Redis server the tests may publish on.</summary>
+    public static string? Redis =>
+        Environment.GetEnvironmentVariable(RedisVariable) is { Length: > 0 } r ? r : null;
+
+    public static string RequireRedis() =>
+        Redis ?? throw new InvalidOperationException($"{RedisVariable} must be set when CI=true");
+
     public static bool IsCi =>
         string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 }
@@ -27,6 +36,16 @@ public sealed class PostgresFactAttribute : FactAttribute
     {
         if (TestEnvironment.PostgresConnectionString is null && !TestEnvironment.IsCi)
             Skip = $"{TestEnvironment.PostgresVariable} is not set (run: eval \"$(bash scripts/services.sh start)\")";
+    }
+}
+
+/// <summary>A fact that needs PostgreSQL and Redis: skipped locally when either is not configured, never under CI=true.</summary>
+public sealed class RedisClusterFactAttribute : FactAttribute
+{
+    public RedisClusterFactAttribute()
+    {
+        if ((TestEnvironment.PostgresConnectionString is null || TestEnvironment.Redis is null) && !TestEnvironment.IsCi)
+            Skip = $"{TestEnvironment.PostgresVariable} / {TestEnvironment.RedisVariable} not set (run: eval \"$(bash scripts/services.sh start)\")";
     }
 }
 
@@ -54,8 +73,13 @@ public sealed class TestCluster : IAsyncDisposable
         SharedConfigPath = Path.Combine(_dir, "shared.yaml");
     }
 
-    /// <summary>A new database and shared config; <paramref name="eventWriters"/> becomes stream_writers.events.</summary>
-    public static async Task<TestCluster> CreateAsync(IReadOnlyList<string> eventWriters)
+    /// <summary>The cluster's server_name, unique per cluster: it is also the Redis channel, so tests
+    /// running side by side on one Redis never hear each other.</summary>
+    public string ServerName { get; } = "c" + Guid.NewGuid().ToString("N")[..12] + ".test";
+
+    /// <summary>A new database and shared config; <paramref name="eventWriters"/> becomes stream_writers.events.
+    /// With <paramref name="redis"/> (host:port) the processes replicate over that Redis.</summary>
+    public static async Task<TestCluster> CreateAsync(IReadOnlyList<string> eventWriters, string? redis = null)
     {
         var admin = TestEnvironment.PostgresConnectionString
             ?? throw new InvalidOperationException($"{TestEnvironment.PostgresVariable} must be set when CI=true");
@@ -68,8 +92,20 @@ public sealed class TestCluster : IAsyncDisposable
             await cmd.ExecuteNonQueryAsync();
         }
         var b = new NpgsqlConnectionStringBuilder(admin);
+        var redisSection = "";
+        if (redis is not null)
+        {
+            var colon = redis.LastIndexOf(':');
+            redisSection = $"""
+                redis:
+                  enabled: true
+                  host: {redis[..colon]}
+                  port: {redis[(colon + 1)..]}
+
+                """;
+        }
         await File.WriteAllTextAsync(cluster.SharedConfigPath, $"""
-            server_name: localhost
+            server_name: {cluster.ServerName}
             enable_registration: true
             bcrypt_rounds: 4
             signing_key_path: {Path.Combine(cluster._dir, "signing.key")}
@@ -84,7 +120,7 @@ public sealed class TestCluster : IAsyncDisposable
             stream_writers:
               events: [{string.Join(", ", eventWriters)}]
 
-            """);
+            """ + redisSection);
         return cluster;
     }
 
@@ -161,6 +197,19 @@ public sealed class TestCluster : IAsyncDisposable
     {
         var management = (await ClientAsync()).GetGrain<IManagementGrain>(0);
         return (await management.GetDetailedHosts(onlyActive: true)).Select(h => h.SiloName).Order().ToList();
+    }
+
+    /// <summary>Every row of the membership table: one per silo incarnation, so a process that restarted
+    /// (or was declared dead and came back) shows up as a second generation on its name.</summary>
+    public async Task<IReadOnlyList<(string SiloName, int Generation, SiloStatus Status)>> MembershipRowsAsync()
+    {
+        await using var c = new NpgsqlConnection(ConnectionString);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT siloname, generation, status FROM OrleansMembershipTable ORDER BY siloname, generation", c);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var rows = new List<(string, int, SiloStatus)>();
+        while (await reader.ReadAsync()) rows.Add((reader.GetString(0), reader.GetInt32(1), (SiloStatus)reader.GetInt32(2)));
+        return rows;
     }
 
     /// <summary>Every node's log, for assertion messages.</summary>
