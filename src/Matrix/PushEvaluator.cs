@@ -1,0 +1,234 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Myelin.Matrix;
+
+/// <summary>What one member's push rules say about one event.</summary>
+public readonly record struct PushDecision(bool Notify, bool Highlight, string? Sound, string? RuleId)
+{
+    public static readonly PushDecision None = new(false, false, null, null);
+}
+
+/// <summary>The room facts the conditions need, for one member.</summary>
+public sealed record PushContext(string UserId, string? DisplayName, int RoomMemberCount, PowerLevels PowerLevels);
+
+/// <summary>
+/// An event flattened once into its dot-separated property paths (spec appendices: "Dot-separated property
+/// paths"), so that evaluating it for every member of a room costs dictionary lookups, not JSON walks.
+/// </summary>
+public sealed class PushEvent
+{
+    readonly Dictionary<string, JsonNode?> _properties = new(StringComparer.Ordinal);
+    // String values read once: a JsonValue over parsed JSON makes a new string on every read.
+    readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
+
+    public string Sender { get; }
+    public string? RoomId { get; }
+    public string? Body { get; }
+
+    public PushEvent(JsonObject clientEvent)
+    {
+        Flatten("", clientEvent);
+        Sender = clientEvent["sender"]?.GetValue<string>() ?? "";
+        RoomId = clientEvent["room_id"]?.GetValue<string>();
+        Body = String("content.body");
+    }
+
+    void Flatten(string prefix, JsonObject obj)
+    {
+        foreach (var (key, value) in obj)
+        {
+            var path = prefix + Escape(key);
+            _properties[path] = value;
+            if (value is JsonObject child) Flatten(path + ".", child);
+            else if (value is JsonValue v && v.GetValueKind() == JsonValueKind.String) _strings[path] = v.GetValue<string>();
+        }
+    }
+
+    static string Escape(string key) =>
+        key.Contains('.') || key.Contains('\\') ? key.Replace("\\", "\\\\").Replace(".", "\\.") : key;
+
+    public JsonNode? Property(string path) => _properties.GetValueOrDefault(path);
+    public string? String(string path) => _strings.GetValueOrDefault(path);
+    public bool Has(string path) => _properties.ContainsKey(path);
+}
+
+/// <summary>
+/// Evaluates a user's push ruleset (spec: "Push Rules") against events: the first enabled rule whose
+/// conditions all hold decides the actions. Rules are compiled once per ruleset; globs become regexes.
+/// </summary>
+public sealed class PushRuleEvaluator
+{
+    delegate bool Condition(PushEvent e, PushContext ctx);
+
+    sealed record CompiledRule(string RuleId, Condition[] Conditions, bool Notify, bool Highlight, string? Sound);
+
+    static readonly Dictionary<(string Pattern, bool Words), Regex> GlobCache = new();
+    readonly CompiledRule[] _rules;
+
+    public PushRuleEvaluator(JsonObject ruleset)
+    {
+        var global = ruleset["global"] as JsonObject ?? new JsonObject();
+        var rules = new List<CompiledRule>();
+        foreach (var kind in PushRuleSet.Kinds)
+            foreach (var rule in (global[kind] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                if (rule["enabled"] is JsonValue en && en.TryGetValue<bool>(out var enabled) && !enabled) continue;
+                if (Compile(kind, rule) is { } compiled) rules.Add(compiled);
+            }
+        _rules = rules.ToArray();
+    }
+
+    public PushDecision Evaluate(PushEvent e, PushContext ctx)
+    {
+        foreach (var rule in _rules)
+        {
+            var all = true;
+            foreach (var c in rule.Conditions)
+                if (!c(e, ctx)) { all = false; break; }
+            if (all) return new PushDecision(rule.Notify, rule.Highlight, rule.Sound, rule.RuleId);
+        }
+        return PushDecision.None;
+    }
+
+    static CompiledRule? Compile(string kind, JsonObject rule)
+    {
+        var id = rule["rule_id"]?.GetValue<string>() ?? "";
+        Condition[] conditions;
+        switch (kind)
+        {
+            case "override" or "underride":
+                var list = new List<Condition>();
+                foreach (var c in (rule["conditions"] as JsonArray ?? []).OfType<JsonObject>())
+                    list.Add(CompileCondition(c) ?? Never); // spec: an unknown condition never matches
+                conditions = list.ToArray();
+                break;
+            case "content":
+                var pattern = rule["pattern"]?.GetValue<string>();
+                if (pattern is null) return null;
+                var regex = Glob(pattern, words: true);
+                conditions = [(e, _) => e.Body is { } b && regex.IsMatch(b)];
+                break;
+            case "room":
+                conditions = [(e, _) => e.RoomId == id];
+                break;
+            case "sender":
+                conditions = [(e, _) => e.Sender == id];
+                break;
+            default:
+                return null;
+        }
+        var (notify, highlight, sound) = Actions(rule["actions"] as JsonArray);
+        return new CompiledRule(id, conditions, notify, highlight, sound);
+    }
+
+    static bool Never(PushEvent e, PushContext ctx) => false;
+
+    static (bool Notify, bool Highlight, string? Sound) Actions(JsonArray? actions)
+    {
+        bool notify = false, highlight = false;
+        string? sound = null;
+        foreach (var a in actions ?? [])
+        {
+            if (a is JsonValue v && v.TryGetValue<string>(out var s) && s == "notify") notify = true;
+            else if (a is JsonObject o && o["set_tweak"]?.GetValue<string>() is { } tweak)
+            {
+                // spec: a highlight tweak without a value means true.
+                if (tweak == "highlight") highlight = o["value"] is not JsonValue hv || !hv.TryGetValue<bool>(out var h) || h;
+                else if (tweak == "sound") sound = o["value"]?.ToString();
+            }
+        }
+        return (notify, highlight, sound);
+    }
+
+    static Condition? CompileCondition(JsonObject c)
+    {
+        var key = c["key"] is JsonValue k && k.TryGetValue<string>(out var ks) ? ks : null;
+        switch (c["kind"]?.GetValue<string>())
+        {
+            case "event_match":
+            {
+                if (key is null || c["pattern"] is not JsonValue p || !p.TryGetValue<string>(out var pattern)) return null;
+                // spec: content.body matches any substring on word boundaries, other keys the whole value.
+                var regex = Glob(pattern, words: key == "content.body");
+                return (e, _) => e.String(key) is { } s && regex.IsMatch(s);
+            }
+            case "event_property_is":
+            {
+                if (key is null || !c.ContainsKey("value")) return null;
+                var expected = c["value"];
+                return (e, _) => e.Has(key) && ScalarEquals(e.Property(key), expected);
+            }
+            case "event_property_contains":
+            {
+                if (key is null || !c.ContainsKey("value")) return null;
+                var expected = c["value"];
+                return (e, _) => e.Property(key) is JsonArray arr && arr.Any(x => ScalarEquals(x, expected));
+            }
+            case "contains_display_name":
+                return (e, ctx) => ctx.DisplayName is { Length: > 0 } name && e.Body is { } body
+                    && Glob(name, words: true, literal: true).IsMatch(body);
+            case "room_member_count":
+            {
+                if (c["is"] is not JsonValue iv || !iv.TryGetValue<string>(out var spec)) return null;
+                var digits = spec.TrimStart('=', '<', '>');
+                var op = spec[..(spec.Length - digits.Length)];
+                if (!int.TryParse(digits, out var n)) return null;
+                Func<int, bool>? test = op switch
+                {
+                    "" or "==" => x => x == n,
+                    "<" => x => x < n,
+                    ">" => x => x > n,
+                    ">=" => x => x >= n,
+                    "<=" => x => x <= n,
+                    _ => null,
+                };
+                return test is null ? null : (_, ctx) => test(ctx.RoomMemberCount);
+            }
+            case "sender_notification_permission":
+                if (key is null) return null;
+                return (e, ctx) => ctx.PowerLevels.UserLevel(e.Sender) >= ctx.PowerLevels.NotificationLevel(key);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>spec: non-compound values compare exactly — strings, integers, booleans and null, no casting.</summary>
+    static bool ScalarEquals(JsonNode? actual, JsonNode? expected)
+    {
+        if (actual is null || expected is null) return actual is null && expected is null;
+        if (actual is not JsonValue a || expected is not JsonValue b) return false;
+        var ka = a.GetValueKind();
+        var kb = b.GetValueKind();
+        if (ka != kb) return false;
+        return ka switch
+        {
+            JsonValueKind.String => a.GetValue<string>() == b.GetValue<string>(),
+            JsonValueKind.Number => a.TryGetValue<long>(out var x) && b.TryGetValue<long>(out var y) && x == y,
+            JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null => true,
+            _ => false,
+        };
+    }
+
+    /// <summary>spec appendices "Glob-style matching": * any run, ? one character; case-insensitive.</summary>
+    static Regex Glob(string pattern, bool words, bool literal = false)
+    {
+        lock (GlobCache)
+        {
+            if (GlobCache.TryGetValue((literal ? "\0" + pattern : pattern, words), out var cached)) return cached;
+            var sb = new StringBuilder();
+            if (literal) sb.Append(Regex.Escape(pattern));
+            else
+                foreach (var ch in pattern)
+                    sb.Append(ch switch { '*' => ".*?", '?' => ".", _ => Regex.Escape(ch.ToString()) });
+            var body = sb.ToString();
+            var full = words ? $"(?:^|[^A-Za-z0-9_]){body}(?:[^A-Za-z0-9_]|$)" : $"^{body}$";
+            var regex = new Regex(full, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.Compiled);
+            if (GlobCache.Count > 10_000) GlobCache.Clear();
+            GlobCache[(literal ? "\0" + pattern : pattern, words)] = regex;
+            return regex;
+        }
+    }
+}

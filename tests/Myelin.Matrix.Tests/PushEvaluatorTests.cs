@@ -1,0 +1,189 @@
+using System.Text.Json.Nodes;
+using Myelin.Matrix;
+
+namespace Myelin.Matrix.Tests;
+
+public sealed class PushEvaluatorTests
+{
+    const string Alice = "@alice:example.org";
+    const string Bob = "@bob:example.org";
+    const string Room = "!room:example.org";
+
+    static PushEvent Event(string json) => new(JsonNode.Parse(json)!.AsObject());
+
+    static PushEvent Message(string body, string sender = Bob, string extraContent = "") => Event($$$"""
+        {"type":"m.room.message","sender":"{{{sender}}}","room_id":"{{{Room}}}","event_id":"$e",
+         "content":{"msgtype":"m.text","body":"{{{body}}}"{{{extraContent}}}}}
+        """);
+
+    static PushContext Ctx(int members = 3, string? displayName = "Alice", JsonObject? powerLevels = null) =>
+        new(Alice, displayName, members, PowerLevels.FromContent(powerLevels ?? new JsonObject { ["users"] = new JsonObject { [Bob] = 50 } }, null));
+
+    static PushRuleEvaluator Defaults() => new(DefaultPushRules.Ruleset(Alice));
+
+    static PushRuleEvaluator With(Action<PushRuleSet> edit)
+    {
+        var set = PushRuleSet.FromStored(Alice, null);
+        edit(set);
+        return new PushRuleEvaluator(set.ToJson());
+    }
+
+    [Fact]
+    public void Evaluate_MessageInGroupRoom_NotifiesWithoutHighlight()
+    {
+        var d = Defaults().Evaluate(Message("hello"), Ctx(members: 5));
+        Assert.True(d.Notify);
+        Assert.False(d.Highlight);
+        Assert.Equal(".m.rule.message", d.RuleId);
+    }
+
+    [Fact]
+    public void Evaluate_MessageInOneToOneRoom_NotifiesWithSound()
+    {
+        var d = Defaults().Evaluate(Message("hi"), Ctx(members: 2));
+        Assert.True(d.Notify);
+        Assert.Equal("default", d.Sound);
+        Assert.Equal(".m.rule.room_one_to_one", d.RuleId);
+    }
+
+    [Fact]
+    public void Evaluate_UserMentionInMentions_Highlights()
+    {
+        var d = Defaults().Evaluate(Message("hey", extraContent: $$$""","m.mentions":{"user_ids":["{{{Alice}}}"]}"""), Ctx());
+        Assert.True(d.Highlight);
+        Assert.Equal(".m.rule.is_user_mention", d.RuleId);
+    }
+
+    [Fact]
+    public void Evaluate_RoomMention_HighlightsOnlyWithSenderPermission()
+    {
+        var ev = Message("all", extraContent: ""","m.mentions":{"room":true}""");
+        Assert.Equal(".m.rule.is_room_mention", Defaults().Evaluate(ev, Ctx()).RuleId);
+        var noPower = new JsonObject { ["users"] = new JsonObject(), ["notifications"] = new JsonObject { ["room"] = 50 } };
+        Assert.NotEqual(".m.rule.is_room_mention", Defaults().Evaluate(ev, Ctx(powerLevels: noPower)).RuleId);
+    }
+
+    [Fact]
+    public void Evaluate_Notice_IsSuppressed()
+    {
+        var d = Defaults().Evaluate(Event($$$"""{"type":"m.room.message","sender":"{{{Bob}}}","room_id":"{{{Room}}}","content":{"msgtype":"m.notice","body":"bot"}}"""), Ctx());
+        Assert.False(d.Notify);
+        Assert.Equal(".m.rule.suppress_notices", d.RuleId);
+    }
+
+    [Fact]
+    public void Evaluate_InviteForMe_Notifies()
+    {
+        var d = Defaults().Evaluate(Event($$$"""{"type":"m.room.member","state_key":"{{{Alice}}}","sender":"{{{Bob}}}","room_id":"{{{Room}}}","content":{"membership":"invite"}}"""), Ctx());
+        Assert.True(d.Notify);
+        Assert.Equal(".m.rule.invite_for_me", d.RuleId);
+    }
+
+    [Fact]
+    public void Evaluate_OtherMemberEvent_DoesNotNotify()
+    {
+        var d = Defaults().Evaluate(Event($$$"""{"type":"m.room.member","state_key":"{{{Bob}}}","sender":"{{{Bob}}}","room_id":"{{{Room}}}","content":{"membership":"join"}}"""), Ctx());
+        Assert.False(d.Notify);
+    }
+
+    [Fact]
+    public void Evaluate_MasterEnabled_SilencesEverything()
+    {
+        var eval = With(s => s.SetEnabled("override", ".m.rule.master", true));
+        Assert.False(eval.Evaluate(Message("hi"), Ctx(members: 2)).Notify);
+    }
+
+    [Fact]
+    public void Evaluate_RoomRuleDontNotify_BeatsUnderride()
+    {
+        var eval = With(s => s.Put("room", Room, JsonNode.Parse("""{"actions":[]}""")!.AsObject(), null, null));
+        var d = eval.Evaluate(Message("hi"), Ctx());
+        Assert.False(d.Notify);
+        Assert.Equal(Room, d.RuleId);
+    }
+
+    [Fact]
+    public void Evaluate_SenderRule_MatchesThatSender()
+    {
+        var eval = With(s => s.Put("sender", Bob, JsonNode.Parse("""{"actions":["notify",{"set_tweak":"highlight"}]}""")!.AsObject(), null, null));
+        Assert.True(eval.Evaluate(Message("x"), Ctx()).Highlight);
+        Assert.False(eval.Evaluate(Message("x", sender: "@carol:example.org"), Ctx()).Highlight);
+    }
+
+    // spec example: content.body "ex*ple" matches "An example event.", "exple", "An exciting triple-whammy".
+    [Theory]
+    [InlineData("An example event.", true)]
+    [InlineData("exple", true)]
+    [InlineData("An exciting triple-whammy", true)]
+    [InlineData("examples", false)]
+    [InlineData("texample", false)]
+    public void Evaluate_ContentRule_MatchesOnWordBoundaries(string body, bool matches)
+    {
+        var eval = With(s => s.Put("content", "ex", JsonNode.Parse("""{"actions":["notify",{"set_tweak":"highlight"}],"pattern":"ex*ple"}""")!.AsObject(), null, null));
+        Assert.Equal(matches, eval.Evaluate(Message(body), Ctx()).RuleId == "ex");
+    }
+
+    // spec example: content.topic "lunc?*" matches "Lunch plans" and "LUNCH", not " lunch" or "lunc".
+    [Theory]
+    [InlineData("\"Lunch plans\"", true)]
+    [InlineData("\"LUNCH\"", true)]
+    [InlineData("\" lunch\"", false)]
+    [InlineData("\"lunc\"", false)]
+    [InlineData("null", false)]
+    public void Evaluate_EventMatch_MatchesWholeValueCaseInsensitively(string topic, bool matches)
+    {
+        var eval = With(s => s.Put("override", "lunch", JsonNode.Parse("""{"actions":["notify"],"conditions":[{"kind":"event_match","key":"content.topic","pattern":"lunc?*"}]}""")!.AsObject(), null, null));
+        var ev = Event($$$"""{"type":"m.room.topic","state_key":"","sender":"{{{Bob}}}","room_id":"{{{Room}}}","content":{"topic":{{{topic}}}}}""");
+        Assert.Equal(matches, eval.Evaluate(ev, Ctx()).RuleId == "lunch");
+    }
+
+    // spec example: content.m\.federate is true — not "true", not 1.
+    [Theory]
+    [InlineData("true", true)]
+    [InlineData("\"true\"", false)]
+    [InlineData("1", false)]
+    public void Evaluate_EventPropertyIs_ExactWithEscapedDots(string value, bool matches)
+    {
+        var eval = With(s => s.Put("override", "fed", JsonNode.Parse("""{"actions":["notify"],"conditions":[{"kind":"event_property_is","key":"content.m\\.federate","value":true}]}""")!.AsObject(), null, null));
+        var ev = Event($$$"""{"type":"m.room.create","state_key":"","sender":"{{{Bob}}}","room_id":"{{{Room}}}","content":{"m.federate":{{{value}}}}}""");
+        Assert.Equal(matches, eval.Evaluate(ev, Ctx()).RuleId == "fed");
+    }
+
+    [Fact]
+    public void Evaluate_EventPropertyContains_ExactElementOnly()
+    {
+        var eval = With(s => s.Put("override", "alias", JsonNode.Parse("""{"actions":["notify"],"conditions":[{"kind":"event_property_contains","key":"content.alt_aliases","value":"#myroom:example.com"}]}""")!.AsObject(), null, null));
+        var yes = Event($$$"""{"type":"m.room.canonical_alias","state_key":"","sender":"{{{Bob}}}","room_id":"{{{Room}}}","content":{"alt_aliases":["#somewhere:example.org","#myroom:example.com"]}}""");
+        var no = Event($$$"""{"type":"m.room.canonical_alias","state_key":"","sender":"{{{Bob}}}","room_id":"{{{Room}}}","content":{"alt_aliases":[":example.com"]}}""");
+        Assert.Equal("alias", eval.Evaluate(yes, Ctx()).RuleId);
+        Assert.NotEqual("alias", eval.Evaluate(no, Ctx()).RuleId);
+    }
+
+    [Theory]
+    [InlineData("<=10", 10, true)]
+    [InlineData("<=10", 11, false)]
+    [InlineData(">2", 3, true)]
+    [InlineData("2", 2, true)]
+    [InlineData("==2", 3, false)]
+    public void Evaluate_RoomMemberCount_ComparesAsSpecified(string isSpec, int members, bool matches)
+    {
+        var eval = With(s => s.Put("override", "count", JsonNode.Parse($$$"""{"actions":["notify"],"conditions":[{"kind":"room_member_count","is":"{{{isSpec}}}"}]}""")!.AsObject(), null, null));
+        Assert.Equal(matches, eval.Evaluate(Message("x"), Ctx(members: members)).RuleId == "count");
+    }
+
+    [Fact]
+    public void Evaluate_ContainsDisplayName_OnWordBoundary()
+    {
+        var ruleset = JsonNode.Parse("""{"global":{"override":[{"rule_id":"dn","enabled":true,"default":false,"actions":["notify",{"set_tweak":"highlight"}],"conditions":[{"kind":"contains_display_name"}]}]}}""")!.AsObject();
+        var eval = new PushRuleEvaluator(ruleset);
+        Assert.True(eval.Evaluate(Message("hi Alice!"), Ctx()).Highlight);
+        Assert.False(eval.Evaluate(Message("Alicealot"), Ctx()).Highlight);
+    }
+
+    [Fact]
+    public void Evaluate_UnknownCondition_NeverMatches()
+    {
+        var ruleset = JsonNode.Parse("""{"global":{"override":[{"rule_id":"odd","enabled":true,"default":false,"actions":["notify"],"conditions":[{"kind":"telepathy"}]}]}}""")!.AsObject();
+        Assert.Equal(PushDecision.None, new PushRuleEvaluator(ruleset).Evaluate(Message("x"), Ctx()));
+    }
+}
