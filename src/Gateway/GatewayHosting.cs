@@ -31,6 +31,12 @@ public static class GatewayHosting
         services.AddSingleton<AccessTokens>();
         services.AddSingleton<SyncNotifier>();
         services.AddSingleton<UserInteractiveAuth>();
+        services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "Myelin client-server API";
+            doc.Info.Description = "The Matrix client-server endpoints this homeserver implements (spec v1.19).";
+            return Task.CompletedTask;
+        }));
         return services;
     }
 

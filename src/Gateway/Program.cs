@@ -29,6 +29,7 @@ builder.UseOrleans(silo => silo.ConfigureMyelinSilo(options));
 var app = builder.Build();
 app.UseMyelinGateway();
 app.MapClientApi();
+app.MapOpenApi("/_myelin/openapi/{documentName}.json");
 app.MapFallbackToUnrecognized();
 
 await app.RunAsync();
