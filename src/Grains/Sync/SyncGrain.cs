@@ -2,9 +2,15 @@ using System.Text.Json.Nodes;
 using Myelin.Grains.Streams;
 using Myelin.Matrix;
 using Myelin.Storage;
+using Orleans.Placement;
 
 namespace Myelin.Grains.Sync;
 
+// Placed on the silo that first calls it: only gateways call sync grains (SyncEndpoints), and nginx keeps
+// a user's long-polls on one gateway, so the grain lives where its /sync requests arrive, and a /sync
+// and its (large) JSON answer cross no silo boundary. With the default placement three in four of a
+// cluster's sync grains sat on another silo, often a persister.
+[PreferLocalPlacement]
 public sealed class SyncGrain(MyelinDatabase db, IReplicationBus bus, RecentEventsCache recent) : Grain, ISyncGrain
 {
     // The user's memberships, kept between syncs and dropped whenever the bus reports a membership
