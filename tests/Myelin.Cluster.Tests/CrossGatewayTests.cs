@@ -22,13 +22,16 @@ public sealed class CrossGatewayTests(ITestOutputHelper output)
     {
         await using var cluster = await TestCluster.CreateAsync(["persister1", "persister2"], TestEnvironment.RequireRedis());
         // The first process creates the shared signing key; the others then start side by side.
+        var started = Stopwatch.StartNew();
         await cluster.StartSiloAsync("persister1");
+        output.WriteLine($"persister1 active after {started.Elapsed.TotalSeconds:F1} s");
         var starts = new[]
         {
             cluster.StartSiloAsync("persister2"), cluster.StartGatewayAsync("gateway1"), cluster.StartGatewayAsync("gateway2"),
         };
         await Task.WhenAll(starts);
         Uri gatewayA = starts[1].Result.BaseUrl!, gatewayB = starts[2].Result.BaseUrl!;
+        output.WriteLine($"cluster up after {started.Elapsed.TotalSeconds:F1} s; CPU: {cluster.CpuReport}");
 
         using var alice = await new MatrixClient(gatewayA).RegisterAsync();
         using var bob = await new MatrixClient(gatewayB).RegisterAsync();
@@ -88,5 +91,6 @@ public sealed class CrossGatewayTests(ITestOutputHelper output)
         Assert.All(hosts, h => Assert.True(h is "persister1" or "persister2", $"a room on {h ?? "nothing"}"));
         Assert.Contains("persister1", hosts);
         Assert.Contains("persister2", hosts);
+        output.WriteLine($"done after {started.Elapsed.TotalSeconds:F1} s; CPU: {cluster.CpuReport}");
     }
 }

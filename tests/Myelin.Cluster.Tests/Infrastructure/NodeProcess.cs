@@ -21,6 +21,11 @@ public sealed class NodeProcess : IAsyncDisposable
     public Uri? BaseUrl { get; }
     public string Log { get { lock (_log) return _log.ToString(); } }
     public bool HasExited => _process.HasExited;
+    /// <summary>CPU time the process has used so far (zero once it has exited), for the tests' cost reports.</summary>
+    public TimeSpan CpuTime
+    {
+        get { try { return _process.HasExited ? TimeSpan.Zero : _process.TotalProcessorTime; } catch (InvalidOperationException) { return TimeSpan.Zero; } }
+    }
 
     NodeProcess(Process process, string workerName, int siloPort, Uri? baseUrl)
     {

@@ -212,6 +212,9 @@ public sealed class TestCluster : IAsyncDisposable
         return rows;
     }
 
+    /// <summary>One line per node with the CPU time it used, for the tests' output.</summary>
+    public string CpuReport => string.Join(", ", _nodes.Select(n => $"{n.WorkerName} {n.CpuTime.TotalSeconds:F1}s"));
+
     /// <summary>Every node's log, for assertion messages.</summary>
     public string Logs => string.Join("\n", _nodes.Select(n => $"===== {n.WorkerName}\n{n.Log}"));
 
