@@ -75,8 +75,10 @@ public sealed class RoomGrain(
         if (_txns.TryGetValue(txn, out var existing)) return existing;
         var task = SendCore(draft, txn);
         _txns[txn] = task;
-        // A failed send may be retried with the same transaction ID.
-        _ = task.ContinueWith(t => { if (!t.IsCompletedSuccessfully) _txns.Remove(txn); }, TaskScheduler.Current);
+        // The map only joins concurrent retries: once the send is done it leaves, so the map stays small.
+        // A later retry finds the event in event_txn_id (written in the event's own transaction); a failed
+        // send may be retried afresh.
+        _ = task.ContinueWith(_ => _txns.Remove(txn), TaskScheduler.Current);
         return task;
     }
 
