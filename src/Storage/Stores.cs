@@ -189,4 +189,16 @@ public interface IStreamIdGenerator
     /// <summary>The highest position allocated so far (0 when none). On PostgreSQL, by any process, and
     /// it may not be committed yet.</summary>
     Task<long> CurrentAsync(string stream);
+
+    /// <summary>
+    /// Runs <paramref name="write"/> in one transaction at the stream's next position and returns it.
+    /// Writes of the stream through this method commit in position order across every process (one at a
+    /// time per stream: a transaction-scoped lock on PostgreSQL, the single writer on SQLite), so once a
+    /// position is seen committed, every lower one is too: the highest position any writer announced is
+    /// safe to read up to. For streams with modest write rates (receipts, to-device, account data).
+    /// </summary>
+    Task<long> WriteAtNextAsync(string stream, Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction, long, Task> write);
+
+    /// <summary>The highest position committed by <see cref="WriteAtNextAsync"/> (waits for one in flight).</summary>
+    Task<long> CurrentCommittedAsync(string stream);
 }

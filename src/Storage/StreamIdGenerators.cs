@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Dapper;
@@ -52,6 +53,33 @@ internal sealed class PostgresStreamIdGenerator(Db db) : IStreamIdGenerator
         var seq = await EnsureSequenceAsync(stream);
         await using var c = await db.OpenAsync();
         return await c.ExecuteScalarAsync<long>(string.Format(CurrentSql, seq));
+    }
+
+    const string OrderLockSql = "SELECT pg_advisory_xact_lock(hashtextextended(@Key, 0))";
+
+    public async Task<long> WriteAtNextAsync(string stream, Func<DbConnection, DbTransaction, long, Task> write)
+    {
+        StreamNameRules.Check(stream, 1);
+        var seq = await EnsureSequenceAsync(stream);
+        return await db.WriteAsync(async (c, tx) =>
+        {
+            // Held until this transaction ends: the next writer of the stream draws its position after our commit.
+            await c.ExecuteAsync(OrderLockSql, new { Key = "order:" + stream }, tx);
+            var position = await c.ExecuteScalarAsync<long>("SELECT nextval(@Seq::regclass)", new { Seq = seq }, tx);
+            await write(c, tx, position);
+            return position;
+        });
+    }
+
+    public async Task<long> CurrentCommittedAsync(string stream)
+    {
+        StreamNameRules.Check(stream, 1);
+        var seq = await EnsureSequenceAsync(stream);
+        return await db.WriteAsync(async (c, tx) =>
+        {
+            await c.ExecuteAsync(OrderLockSql, new { Key = "order:" + stream }, tx);
+            return await c.ExecuteScalarAsync<long>(string.Format(CurrentSql, seq), transaction: tx);
+        });
     }
 
     async Task<string> EnsureSequenceAsync(string stream)
@@ -112,6 +140,28 @@ internal sealed class SqliteStreamIdGenerator(Db db) : IStreamIdGenerator
     {
         StreamNameRules.Check(stream, 1);
         return Volatile.Read(ref (await GetCounterAsync(stream)).Current);
+    }
+
+    public async Task<long> WriteAtNextAsync(string stream, Func<DbConnection, DbTransaction, long, Task> write)
+    {
+        StreamNameRules.Check(stream, 1);
+        var counter = await GetCounterAsync(stream);
+        // SQLite has one writer: positions drawn inside it commit in order.
+        return await db.WriteAsync(async (c, tx) =>
+        {
+            var position = Interlocked.Increment(ref counter.Current);
+            if (!SeedFromTable.ContainsKey(stream))
+                await c.ExecuteAsync(UpsertStoredPosition, new { Stream = stream, Position = position }, tx);
+            await write(c, tx, position);
+            return position;
+        });
+    }
+
+    public async Task<long> CurrentCommittedAsync(string stream)
+    {
+        StreamNameRules.Check(stream, 1);
+        var counter = await GetCounterAsync(stream);
+        return await db.WriteAsync((_, _) => Task.FromResult(Volatile.Read(ref counter.Current)));
     }
 
     Task<Counter> GetCounterAsync(string stream)

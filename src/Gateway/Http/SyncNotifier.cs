@@ -57,7 +57,7 @@ public sealed class SyncNotifier : IDisposable
         lock (_gate)
         {
             foreach (var w in _waiters)
-                if (u.UserIds.Contains(w.UserId) || u.RoomIds.Any(w.Rooms.Contains)) wake.Add(w);
+                if (u.Everyone || u.UserIds.Contains(w.UserId) || u.RoomIds.Any(w.Rooms.Contains)) wake.Add(w);
         }
         foreach (var w in wake) w.Woken.TrySetResult();
     }

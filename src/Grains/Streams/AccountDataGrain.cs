@@ -12,25 +12,17 @@ public sealed class AccountDataGrain(MyelinDatabase db, AccountDataWriter writer
 }
 
 /// <summary>
-/// Writes account data one row at a time per process, so positions commit in the order they were handed
-/// out and a reader that saw position N has seen every row below it; then publishes the row on the bus.
+/// Writes account data: the row commits in position order across processes (see
+/// <see cref="IStreamIdGenerator.WriteAtNextAsync"/>), then goes out on the replication stream in
+/// Synapse's AccountDataStream row shape.
 /// </summary>
-public sealed class AccountDataWriter(MyelinDatabase db, IReplicationBus bus)
+public sealed class AccountDataWriter(MyelinDatabase db, StreamFanout fanout)
 {
-    readonly SemaphoreSlim _order = new(1, 1);
-
     public async Task<long> WriteAsync(string userId, string? roomId, string type, string contentJson)
     {
-        await _order.WaitAsync();
-        try
-        {
-            var position = await db.AccountData.PutAccountDataAsync(userId, roomId, type, contentJson);
-            bus.Publish(new StreamUpdate(StreamNames.AccountData, position, [], [userId]));
-            return position;
-        }
-        finally
-        {
-            _order.Release();
-        }
+        var position = await db.AccountData.PutAccountDataAsync(userId, roomId, type, contentJson);
+        var row = new System.Text.Json.Nodes.JsonObject { ["user_id"] = userId, ["room_id"] = roomId, ["data_type"] = type };
+        await fanout.PublishAsync(StreamNames.AccountData, position, row.ToJsonString());
+        return position;
     }
 }

@@ -7,14 +7,21 @@ public static class StreamNames
 {
     public const string Events = "events";
     public const string AccountData = "account_data";
+    public const string Typing = "typing";
+    public const string Receipts = "receipts";
+    public const string ToDevice = "to_device";
+    public const string Presence = "presence";
+    public const string PushRules = "push_rules";
 }
 
 /// <summary>
 /// One advance of a stream: the writer persisted everything up to <paramref name="Position"/>.
 /// <paramref name="RoomIds"/> and <paramref name="UserIds"/> say whom it concerns, so a waiting /sync
-/// wakes only when something it can see moved.
+/// wakes only when something it can see moved; <paramref name="Everyone"/> wakes every waiter (after a
+/// catch-up, when whom the missed rows concerned is unknown).
 /// </summary>
-public sealed record StreamUpdate(string Stream, long Position, IReadOnlyCollection<string> RoomIds, IReadOnlyCollection<string> UserIds);
+public sealed record StreamUpdate(string Stream, long Position, IReadOnlyCollection<string> RoomIds, IReadOnlyCollection<string> UserIds,
+    bool Everyone = false);
 
 /// <summary>
 /// The replication bus: every stream write is published here after it commits. In a single process it

@@ -11,7 +11,8 @@ namespace Myelin.Grains.Sync;
 /// full or first sync, only what changed in the gap otherwise), invites with stripped state, rooms left.
 /// </summary>
 public sealed class SyncBuilder(
-    MyelinDatabase db, RecentEventsCache recent, string userId, string deviceId, SyncFilter filter, SyncToken? since, SyncToken upTo, bool fullState)
+    MyelinDatabase db, RecentEventsCache recent, string userId, string deviceId, SyncFilter filter, SyncToken? since, SyncToken upTo, bool fullState,
+    IReadOnlyList<ISyncSection>? sections = null)
 {
     const int DefaultTimelineLimit = 10;
     readonly long _now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -46,12 +47,14 @@ public sealed class SyncBuilder(
             fresh = rows.GroupBy(e => e.RoomId).ToDictionary(g => g.Key, g => g.ToList());
         }
 
+        var roomsInFull = new HashSet<string>();
         foreach (var m in memberships)
         {
             if (!RoomAllowed(m.RoomId) || m.Forgotten) continue;
             if (m.Membership == "join") WatchedRooms.Add(m.RoomId);
             if (m.StreamOrdering > upTo.Events) continue; // committed after our upper bound: next sync
             var changedNow = sinceEvents is null || m.StreamOrdering > sinceEvents;
+            if (m.Membership == "join" && (changedNow || fullState)) roomsInFull.Add(m.RoomId);
             var roomAccountData = RoomAccountData(accountData, m.RoomId);
             switch (m.Membership)
             {
@@ -93,17 +96,47 @@ public sealed class SyncBuilder(
             if (filter.AccountData.Matches(row.Type, userId, null, null))
                 globalAccountData.Add(new JsonObject { ["type"] = row.Type, ["content"] = JsonNode.Parse(row.ContentJson) });
 
-        HasUpdates = join.Count > 0 || invite.Count > 0 || leave.Count > 0 || globalAccountData.Count > 0;
+        var sectionsContext = new SyncSectionContext(userId, deviceId, filter, since, upTo, fullState,
+            WatchedRooms.Where(r => memberships.Any(m => m.RoomId == r && m.StreamOrdering <= upTo.Events)).ToList(), roomsInFull);
+        foreach (var section in sections ?? []) await section.AddToAsync(sectionsContext);
+        AddSections(join, sectionsContext);
+
+        HasUpdates = join.Count > 0 || invite.Count > 0 || leave.Count > 0 || globalAccountData.Count > 0 || sectionsContext.HasUpdates;
         return new JsonObject
         {
             ["next_batch"] = upTo.ToString(),
             ["rooms"] = new JsonObject { ["join"] = join, ["invite"] = invite, ["leave"] = leave, ["knock"] = new JsonObject() },
             ["account_data"] = new JsonObject { ["events"] = globalAccountData },
-            ["presence"] = new JsonObject { ["events"] = new JsonArray() },
-            ["to_device"] = new JsonObject { ["events"] = new JsonArray() },
+            ["presence"] = new JsonObject { ["events"] = sectionsContext.Presence },
+            ["to_device"] = new JsonObject { ["events"] = sectionsContext.ToDevice },
             ["device_lists"] = new JsonObject { ["changed"] = new JsonArray(), ["left"] = new JsonArray() },
             ["device_one_time_keys_count"] = new JsonObject(),
         };
+    }
+
+    /// <summary>Puts the sections' ephemeral events and unread counts into the joined rooms, adding a room
+    /// when its only news is there.</summary>
+    static void AddSections(JsonObject join, SyncSectionContext sections)
+    {
+        JsonObject Room(string roomId)
+        {
+            if (join[roomId] is JsonObject existing) return existing;
+            var room = EmptyJoinedRoom();
+            room["account_data"] = new JsonObject { ["events"] = new JsonArray() };
+            join[roomId] = room;
+            return room;
+        }
+
+        foreach (var (roomId, events) in sections.Ephemeral)
+            Room(roomId)["ephemeral"] = new JsonObject { ["events"] = events };
+        foreach (var (roomId, (notifications, highlights, changed)) in sections.UnreadCounts)
+        {
+            if (!changed && join[roomId] is null) continue;
+            Room(roomId)["unread_notifications"] = new JsonObject
+            {
+                ["highlight_count"] = highlights, ["notification_count"] = notifications,
+            };
+        }
     }
 
     bool RoomAllowed(string roomId) =>
@@ -139,7 +172,7 @@ public sealed class SyncBuilder(
 
     string PrevBatch(List<StoredEvent> timeline, long to) =>
         timeline.Count > 0 ? new TopologicalToken(timeline[0].Depth, timeline[0].StreamOrdering).ToString()
-            : new SyncToken(to, upTo.AccountData).ToString();
+            : (upTo with { Events = to }).ToString();
 
     async Task<JsonObject?> FullRoomAsync(string roomId, long from, long to, bool includeFullState)
     {

@@ -11,13 +11,14 @@ namespace Myelin.Grains.Sync;
 // and its (large) JSON answer cross no silo boundary. With the default placement three in four of a
 // cluster's sync grains sat on another silo, often a persister.
 [PreferLocalPlacement]
-public sealed class SyncGrain(MyelinDatabase db, IReplicationBus bus, RecentEventsCache recent) : Grain, ISyncGrain
+public sealed class SyncGrain(MyelinDatabase db, IReplicationBus bus, RecentEventsCache recent, IEnumerable<ISyncSection> sections) : Grain, ISyncGrain
 {
     // The user's memberships, kept between syncs and dropped whenever the bus reports a membership
     // change of theirs, so an incremental sync does not read them from the database every time.
     IReadOnlyList<MembershipRow>? _memberships;
     volatile bool _membershipsStale = true;
     IDisposable? _subscription;
+    readonly IReadOnlyList<ISyncSection> _sections = [.. sections];
 
     string UserId => this.GetPrimaryKeyString();
 
@@ -69,11 +70,11 @@ public sealed class SyncGrain(MyelinDatabase db, IReplicationBus bus, RecentEven
             if (!SyncToken.TryParse(request.Since, out var t)) throw MatrixException.InvalidParam("Invalid 'since' token");
             since = t;
         }
-        var upTo = new SyncToken(bus.Position(StreamNames.Events), bus.Position(StreamNames.AccountData));
-        if (since is { } s0 && (s0.Events > upTo.Events || s0.AccountData > upTo.AccountData))
-            upTo = new SyncToken(Math.Max(s0.Events, upTo.Events), Math.Max(s0.AccountData, upTo.AccountData));
+        var upTo = SyncToken.Current(bus);
+        // A token from a moment this process's bus has not reached yet (another gateway's) is not gone back on.
+        if (since is { } s0 && s0.IsAheadOf(upTo)) upTo = upTo.Max(s0);
 
-        var builder = new SyncBuilder(db, recent, UserId, request.DeviceId, filter, since, upTo, request.FullState);
+        var builder = new SyncBuilder(db, recent, UserId, request.DeviceId, filter, since, upTo, request.FullState, _sections);
         var body = await builder.BuildAsync(await MembershipsAsync());
         return new SyncResult(body.ToJsonString(), builder.HasUpdates, upTo.ToString(), builder.WatchedRooms);
     }

@@ -1,26 +1,73 @@
 using System.Globalization;
+using Myelin.Grains.Streams;
 
 namespace Myelin.Grains.Sync;
 
 /// <summary>
-/// A sync token: the position of every stream, as Synapse writes it (<c>s{events}_{account_data}</c>).
-/// Clients treat it as opaque. Parsing is lenient about missing trailing parts so that streams can be
-/// added later without breaking tokens clients hold.
+/// A sync token: the position of every stream, in the order Synapse's StreamToken writes them
+/// (<c>s{events}_{presence}_{typing}_{receipts}_{account_data}_{push_rules}_{to_device}</c>). Clients treat
+/// it as opaque. Parsing is lenient about missing trailing parts so that streams can be added later
+/// without breaking tokens clients hold.
 /// </summary>
-public readonly record struct SyncToken(long Events, long AccountData)
+public readonly record struct SyncToken(
+    long Events, long Presence = 0, long Typing = 0, long Receipts = 0, long AccountData = 0, long PushRules = 0, long ToDevice = 0)
 {
+    /// <summary>The streams a token carries, in token order.</summary>
+    public static readonly string[] Streams =
+    [
+        StreamNames.Events, StreamNames.Presence, StreamNames.Typing, StreamNames.Receipts,
+        StreamNames.AccountData, StreamNames.PushRules, StreamNames.ToDevice,
+    ];
+
+    long[] Values => [Events, Presence, Typing, Receipts, AccountData, PushRules, ToDevice];
+
+    static SyncToken FromValues(long[] v) => new(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+
+    /// <summary>Position of the named stream (0 for a stream tokens do not carry).</summary>
+    public long this[string stream] => Array.IndexOf(Streams, stream) is var i and >= 0 ? Values[i] : 0;
+
+    /// <summary>Every stream's position, by stream name.</summary>
+    public IReadOnlyDictionary<string, long> Positions()
+    {
+        var values = Values;
+        var result = new Dictionary<string, long>(values.Length);
+        for (var i = 0; i < values.Length; i++) result[Streams[i]] = values[i];
+        return result;
+    }
+
+    /// <summary>The current position of every stream on this process's bus.</summary>
+    public static SyncToken Current(IReplicationBus bus) => FromValues(Streams.Select(bus.Position).ToArray());
+
+    /// <summary>Each stream at the higher of the two positions.</summary>
+    public SyncToken Max(SyncToken other)
+    {
+        var a = Values;
+        var b = other.Values;
+        for (var i = 0; i < a.Length; i++) a[i] = Math.Max(a[i], b[i]);
+        return FromValues(a);
+    }
+
+    /// <summary>True when some stream is further on in this token than in <paramref name="other"/>.</summary>
+    public bool IsAheadOf(SyncToken other)
+    {
+        var a = Values;
+        var b = other.Values;
+        for (var i = 0; i < a.Length; i++) if (a[i] > b[i]) return true;
+        return false;
+    }
+
     public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"s{Events}_{AccountData}");
+        "s" + string.Join('_', Values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
 
     public static bool TryParse(string? s, out SyncToken token)
     {
         token = default;
         if (string.IsNullOrEmpty(s) || s[0] != 's') return false;
         var parts = s[1..].Split('_');
-        var values = new long[2];
+        var values = new long[Streams.Length];
         for (var i = 0; i < parts.Length && i < values.Length; i++)
             if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out values[i])) return false;
-        token = new SyncToken(values[0], values[1]);
+        token = FromValues(values);
         return true;
     }
 }

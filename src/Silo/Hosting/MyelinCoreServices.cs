@@ -43,15 +43,13 @@ public static class MyelinCoreServices
         services.AddSingleton(sp => new EventsStream(db, sp.GetRequiredService<IReplicationBus>(), sp.GetRequiredService<RecentEventsCache>(),
             sp.GetService<IReplicationWire>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EventsStream>>()));
         services.AddSingleton<EventPersister>();
+        services.AddSingleton(sp => new StreamFanout(db, sp.GetRequiredService<IReplicationBus>(), sp.GetService<IReplicationWire>(),
+            sp.GetServices<IStreamRowConsumer>(), sp.GetRequiredService<ILogger<StreamFanout>>()));
         services.AddSingleton<AccountDataWriter>();
         // Registered before Orleans: the stream is on the wire and at its starting position before any
         // grain persists or syncs.
         services.AddHostedService<ReplicationStartup>();
-        var accountData = await db.StreamIds.CurrentAsync(StreamNames.AccountData);
-        services.AddSingleton(new AccountDataSeed(accountData));
     }
-
-    sealed record AccountDataSeed(long Position);
 
     /// <summary>Connects the bus to Redis (when clustered) and starts the events stream; stops them last.</summary>
     sealed class ReplicationStartup(IServiceProvider services) : IHostedService
@@ -60,13 +58,13 @@ public static class MyelinCoreServices
         {
             var bus = services.GetRequiredService<IReplicationBus>();
             if (bus is RedisReplicationBus redis) await redis.ConnectAsync();
-            // Account data has one writer per user and no multi-writer rule yet: readers start at its maximum.
-            bus.Publish(new StreamUpdate(StreamNames.AccountData, services.GetRequiredService<AccountDataSeed>().Position, [], []));
+            await services.GetRequiredService<StreamFanout>().StartAsync();
             await services.GetRequiredService<EventsStream>().StartAsync();
         }
 
         public async Task StopAsync(CancellationToken ct)
         {
+            services.GetRequiredService<StreamFanout>().Dispose();
             await services.GetRequiredService<EventsStream>().DisposeAsync();
             if (services.GetService<RedisReplicationBus>() is { } redis) await redis.DisposeAsync();
         }

@@ -28,10 +28,9 @@ internal sealed class AccountDataStore(Db db, IStreamIdGenerator streamIds) : IA
 
     public async Task<long> PutAccountDataAsync(string userId, string? roomId, string type, string contentJson)
     {
-        var streamId = await streamIds.NextAsync(Stream);
-        await db.WriteAsync((c, tx) => c.ExecuteAsync(UpsertAccountData,
+        // In position order across processes: a reader that saw a position has every row below it.
+        return await streamIds.WriteAtNextAsync(Stream, (c, tx, streamId) => c.ExecuteAsync(UpsertAccountData,
             new { UserId = userId, RoomId = roomId ?? GlobalRoom, Type = type, StreamId = streamId, Content = contentJson }, tx));
-        return streamId;
     }
 
     const string SelectContent = "SELECT content FROM account_data WHERE user_id = @UserId AND room_id = @RoomId AND account_data_type = @Type";

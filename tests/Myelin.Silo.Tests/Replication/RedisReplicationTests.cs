@@ -187,7 +187,7 @@ public sealed class RedisReplicationTests
     // What SyncGrain.Sync does, on one node's bus and cache.
     static async Task<(JsonObject Body, SyncToken Next)> SyncAsync(Node n, string user, SyncToken? since)
     {
-        var upTo = new SyncToken(n.Bus.Position(StreamNames.Events), n.Bus.Position(StreamNames.AccountData));
+        var upTo = SyncToken.Current(n.Bus);
         if (since is { } s && s.Events > upTo.Events) upTo = upTo with { Events = s.Events };
         var builder = new SyncBuilder(n.Db, n.Cache, user, "DEVICE", SyncFilter.Default, since, upTo, fullState: false);
         var body = await builder.BuildAsync(await n.Db.Events.GetMembershipsForUserAsync(user));

@@ -30,8 +30,7 @@ public static class LegacySyncEndpoints
 
     static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    static SyncToken Current(IReplicationBus bus) =>
-        new(bus.Position(StreamNames.Events), bus.Position(StreamNames.AccountData));
+    static SyncToken Current(IReplicationBus bus) => SyncToken.Current(bus);
 
     /// <summary>`GET /_matrix/client/v3/events`</summary>
     static async Task<IResult> Events(HttpContext ctx, MyelinDatabase db, IReplicationBus bus, SyncNotifier notifier)
@@ -61,7 +60,7 @@ public static class LegacySyncEndpoints
                 if (events.Count > limit)
                 {
                     events = events.Take(limit).ToList();
-                    end = new SyncToken(events[^1].StreamOrdering, upTo.AccountData);
+                    end = upTo with { Events = events[^1].StreamOrdering };
                 }
                 return JsonBody.Json(new JsonObject
                 {
@@ -224,7 +223,7 @@ public static class LegacySyncEndpoints
         var recent = await db.Events.GetRoomEventsAsync(reader.RoomId, 0, upTo, limit);
         var visible = await RoomHistory.VisibleAsync(db, reader, recent);
         var chunk = recent.Where(e => visible.Contains(e.EventId)).ToList();
-        var end = new SyncToken(upTo, now.AccountData);
+        var end = now with { Events = upTo };
         var messages = new JsonObject
         {
             ["chunk"] = RoomHistory.Format(chunk, me.UserId, me.DeviceId, Now),

@@ -44,9 +44,7 @@ public static class SyncEndpoints
             if (result.HasUpdates || since is null || fullState || remaining <= TimeSpan.Zero)
                 return Results.Text(result.Json, "application/json");
             SyncToken.TryParse(result.NextBatch, out var seen);
-            await notifier.WaitAsync(me.UserId, result.WatchedRooms,
-                new Dictionary<string, long> { [StreamNames.Events] = seen.Events, [StreamNames.AccountData] = seen.AccountData },
-                remaining, ctx.RequestAborted);
+            await notifier.WaitAsync(me.UserId, result.WatchedRooms, seen.Positions(), remaining, ctx.RequestAborted);
             if (DateTime.UtcNow >= deadline)
             {
                 // One last read so that an update arriving right at the deadline is not held back.
