@@ -108,15 +108,18 @@ public sealed class EventPersister : IAsyncDisposable
             if (ev is { Redacts: { } target, RedactedTargetJson: { } pruned }) _recent.Replace(target, pruned);
         var stored = new List<StoredEvent>(rows.Count);
         var wire = new List<EventsStreamRow>(rows.Count);
+        var payload = new List<EventPayloadRow>(_stream.Replicates ? rows.Count : 0);
         foreach (var (e, position) in rows)
         {
             stored.Add(new StoredEvent(position, e.EventId, e.RoomId, e.Type, e.StateKey, e.Sender, e.Depth, e.OriginServerTs, e.Json, e.Membership));
-            if (_stream.Replicates) wire.Add(EventsStreamRow.From(e));
+            if (!_stream.Replicates) continue;
+            wire.Add(EventsStreamRow.From(e));
+            payload.Add(EventPayloadRow.From(e, position));
         }
         // Taken by the stream before the senders are answered: a client that reads right after its
         // send's 200 finds the event (read-your-writes), unless another writer still holds an earlier
         // position, in which case nobody may read past that one yet.
-        await _stream.CommittedAsync(handle, stored, wire);
+        await _stream.CommittedAsync(handle, stored, wire, payload);
         for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
     }
 

@@ -57,7 +57,8 @@ public sealed class EventsStream : IAsyncDisposable
     readonly StreamWriterPositions _writers;
     readonly List<IDisposable> _subscriptions = [];
 
-    // Rows this process committed and has not yet published locally, by position.
+    // Rows this process has not yet published locally, by position: those it committed itself and those
+    // other writers sent whole on the wire (EventPayloadRow).
     readonly SortedDictionary<long, StoredEvent> _own = [];
     readonly SemaphoreSlim _advanceGate = new(1, 1);
     long _published;
@@ -107,6 +108,10 @@ public sealed class EventsStream : IAsyncDisposable
 
     /// <summary>POSITION lines whose prev showed that lines of that writer were missed.</summary>
     public int GapsDetected;
+
+    /// <summary>Advances that had to read another writer's events from the database (they did not all
+    /// come whole over the wire).</summary>
+    public int RangeReads;
 
     /// <summary>Takes the stream's current position, joins the wire, and publishes the starting position.</summary>
     public async Task StartAsync()
@@ -171,7 +176,8 @@ public sealed class EventsStream : IAsyncDisposable
 
     /// <summary>The write's rows committed: published locally as soon as they are safe (at once with a single
     /// writer: read-your-writes), then on the wire as RDATA lines and a POSITION.</summary>
-    public async Task CommittedAsync(long handle, IReadOnlyList<StoredEvent> rows, IReadOnlyList<EventsStreamRow> wireRows)
+    public async Task CommittedAsync(long handle, IReadOnlyList<StoredEvent> rows, IReadOnlyList<EventsStreamRow> wireRows,
+        IReadOnlyList<EventPayloadRow>? payload = null)
     {
         lock (_own)
             foreach (var r in rows) _own[r.StreamOrdering] = r;
@@ -179,11 +185,28 @@ public sealed class EventsStream : IAsyncDisposable
         await AdvanceAsync();
         if (_wire is not null)
         {
-            var lines = new ReplicationCommand[wireRows.Count];
+            var lines = new List<ReplicationCommand>(wireRows.Count + 1);
+            if (payload is { Count: > 0 })
+                lines.Add(new RdataCommand(EventPayloadRow.Stream, InstanceName, payload[^1].Position, EventPayloadRow.ToJson(payload)));
             for (var i = 0; i < wireRows.Count; i++)
-                lines[i] = new RdataCommand(StreamNames.Events, InstanceName, rows[i].StreamOrdering, wireRows[i].ToJson());
+                lines.Add(new RdataCommand(StreamNames.Events, InstanceName, rows[i].StreamOrdering, wireRows[i].ToJson()));
             _outbox.Writer.TryWrite(new(lines, Announce: true, Force: false, null));
         }
+    }
+
+    /// <summary>Another writer's events, whole: kept until the safe position passes them, so the advance
+    /// that publishes them need not read them from the database.</summary>
+    void TakePayload(string rowJson)
+    {
+        var rows = EventPayloadRow.Parse(rowJson);
+        lock (_own)
+        {
+            var published = Volatile.Read(ref _published);
+            foreach (var r in rows)
+                if (r.Position > published) _own[r.Position] = r.ToStored();
+        }
+        foreach (var r in rows)
+            if (r is { Redacts: { } target, RedactedTargetJson: { } pruned }) _cache.Replace(target, pruned);
     }
 
     /// <summary>The write failed: its positions stay empty and hold nobody back.</summary>
@@ -220,8 +243,10 @@ public sealed class EventsStream : IAsyncDisposable
                 }
                 if (!allOwn)
                 {
-                    // Another writer's events (or a failed write's empty positions) in the range: the
-                    // database has them all, committed, since every writer is past `to`.
+                    // Events of another writer that did not come whole over the wire (or a failed write's
+                    // empty positions) in the range: the database has them all, committed, since every
+                    // writer is past `to`.
+                    Interlocked.Increment(ref RangeReads);
                     rows = [.. await _db.Events.GetStreamRangeAsync(from, to)];
                     await RefreshRedactedAsync(rows);
                 }
@@ -337,6 +362,10 @@ public sealed class EventsStream : IAsyncDisposable
                 break;
             case RdataCommand r when r.Stream == StreamNames.Events && r.Instance != InstanceName:
                 _writers.Heard(r.Instance);
+                break;
+            case RdataCommand r when r.Stream == EventPayloadRow.Stream && r.Instance != InstanceName:
+                _writers.Heard(r.Instance);
+                TakePayload(r.RowJson);
                 break;
             case ReplicateCommand when _registered:
                 _outbox.Writer.TryWrite(new([], Announce: true, Force: true, null));

@@ -62,7 +62,10 @@ public sealed class RedisReplicationTests
         await Events.Until(() => seenByA.Any(u => u.RoomIds.Contains(roomB) && u.Position >= pb), "A hearing B's event");
         await Events.Until(() => a.Bus.Position(StreamNames.Events) >= Math.Max(pa, pb) && b.Bus.Position(StreamNames.Events) >= Math.Max(pa, pb), "both at the top");
 
-        // Each process's cache now serves the other's event: one read of the new rows per process.
+        // Each other's events came whole over the wire (myelin_events lines): no database read.
+        Assert.Equal(0, a.Stream.RangeReads);
+        Assert.Equal(0, b.Stream.RangeReads);
+        // Each process's cache now serves the other's event.
         Assert.True(b.Cache.TryGetRange(new HashSet<string> { roomA }, pa - 1, pa, out var inB));
         Assert.Equal(fromA.EventId, Assert.Single(inB).EventId);
         Assert.True(a.Cache.TryGetRange(new HashSet<string> { roomB }, pb - 1, pb, out var inA));
