@@ -99,6 +99,11 @@ public interface IAccountDataStore
     /// <summary>Rows with stream position in (from, to].</summary>
     Task<IReadOnlyList<AccountDataRow>> GetChangedAsync(string userId, long from, long to);
     Task<long> GetMaxStreamIdAsync();
+    /// <summary>Records that the user's push rules changed, at the next position of the push_rules stream;
+    /// returns it.</summary>
+    Task<long> RecordPushRulesChangeAsync(string userId);
+    /// <summary>The position of the user's latest push rule change (0 when never changed).</summary>
+    Task<long> GetPushRulesPositionAsync(string userId);
 }
 
 public sealed record AccountDataRow(string UserId, string? RoomId, string Type, string ContentJson, long StreamId);

@@ -19,6 +19,22 @@ public sealed class AccountDataStoreTests(DatabaseFixture fixture) : StoreTestBa
     }
 
     [Theory, SqliteData, PostgresData]
+    public async Task RecordPushRulesChange_TwoChanges_OwnStreamPositionsIncreasePerUser(DatabaseEngine engine)
+    {
+        var db = await OpenAsync(engine);
+        var user = NewUserId();
+        Assert.Equal(0, await db.AccountData.GetPushRulesPositionAsync(user));
+
+        var first = await db.AccountData.RecordPushRulesChangeAsync(user);
+        var other = await db.AccountData.RecordPushRulesChangeAsync(NewUserId());
+        var second = await db.AccountData.RecordPushRulesChangeAsync(user);
+
+        Assert.True(first < other && other < second);
+        Assert.Equal(second, await db.AccountData.GetPushRulesPositionAsync(user));
+        Assert.Equal(second, await db.StreamIds.CurrentCommittedAsync("push_rules"));
+    }
+
+    [Theory, SqliteData, PostgresData]
     public async Task PutAccountData_Replace_NewContentAndHigherStreamId(DatabaseEngine engine)
     {
         var db = await OpenAsync(engine);

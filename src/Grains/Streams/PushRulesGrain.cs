@@ -4,7 +4,12 @@ using Myelin.Storage;
 
 namespace Myelin.Grains.Streams;
 
-public sealed class PushRulesGrain(MyelinDatabase db, AccountDataWriter writer) : Grain, IPushRulesGrain
+/// <summary>
+/// A user's push rules (the push_rules stream's writer, keyed by user): kept as the user's m.push_rules
+/// account data, each change also recorded on the push_rules stream and replicated as Synapse's
+/// PushRulesStream row (<c>{"user_id": ...}</c>).
+/// </summary>
+public sealed class PushRulesGrain(MyelinDatabase db, AccountDataWriter writer, StreamFanout fanout) : Grain, IPushRulesGrain
 {
     public const string AccountDataType = "m.push_rules";
 
@@ -54,5 +59,7 @@ public sealed class PushRulesGrain(MyelinDatabase db, AccountDataWriter writer) 
             throw;
         }
         await writer.WriteAsync(UserId, null, AccountDataType, rules.ToJson().ToJsonString());
+        var position = await db.AccountData.RecordPushRulesChangeAsync(UserId);
+        await fanout.PublishAsync(StreamNames.PushRules, position, new JsonObject { ["user_id"] = UserId }.ToJsonString());
     }
 }

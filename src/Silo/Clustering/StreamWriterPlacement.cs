@@ -17,6 +17,8 @@ public static class StreamWriterGrains
     public static readonly IReadOnlyDictionary<Type, string> Streams = new Dictionary<Type, string>
     {
         [typeof(RoomGrain)] = StreamNames.Events,
+        [typeof(AccountDataGrain)] = StreamNames.AccountData,
+        [typeof(PushRulesGrain)] = StreamNames.PushRules,
     };
 }
 

@@ -5,6 +5,7 @@ namespace Myelin.Storage.Stores;
 internal sealed class AccountDataStore(Db db, IStreamIdGenerator streamIds) : IAccountDataStore
 {
     public const string Stream = "account_data";
+    public const string PushRulesStream = "push_rules";
 
     // Global account data is stored with room_id '' (see 0001_users.sql).
     const string GlobalRoom = "";
@@ -55,4 +56,16 @@ internal sealed class AccountDataStore(Db db, IStreamIdGenerator streamIds) : IA
     /// <summary>The highest stream position of any committed account data (0 when there is none).</summary>
     public Task<long> GetMaxStreamIdAsync() =>
         db.ReadAsync(c => c.ExecuteScalarAsync<long>(SelectMaxStreamId));
+
+    const string UpsertPushRulesStream = """
+        INSERT INTO push_rules_stream (user_id, stream_id) VALUES (@UserId, @StreamId)
+        ON CONFLICT (user_id) DO UPDATE SET stream_id = excluded.stream_id
+        """;
+
+    public Task<long> RecordPushRulesChangeAsync(string userId) =>
+        streamIds.WriteAtNextAsync(PushRulesStream, (c, tx, streamId) =>
+            c.ExecuteAsync(UpsertPushRulesStream, new { UserId = userId, StreamId = streamId }, tx));
+
+    public Task<long> GetPushRulesPositionAsync(string userId) =>
+        db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(stream_id), 0) FROM push_rules_stream WHERE user_id = @UserId", new { UserId = userId }));
 }
