@@ -1,0 +1,30 @@
+using System.Text.Json.Nodes;
+using Myelin.Grains.Sync;
+using Myelin.Storage;
+
+namespace Myelin.Grains.Streams;
+
+/// <summary>
+/// The <c>to_device</c> section of /sync (spec: Send-to-Device messaging, server behaviour): the syncing
+/// device's messages after the client's token, oldest first, at most <see cref="Limit"/>. The token the
+/// client sends back acknowledges what it received, so messages up to it are deleted. When more are
+/// waiting, the next_batch goes only as far as the last message sent, and the rest come next time.
+/// </summary>
+public sealed class ToDeviceSyncSection(MyelinDatabase db) : ISyncSection
+{
+    /// <summary>spec: "100 messages is recommended as a reasonable limit" (Synapse's too).</summary>
+    public const int Limit = 100;
+
+    public async Task AddToAsync(SyncSectionContext sync)
+    {
+        var from = sync.Since?.ToDevice ?? 0;
+        if (from > 0) await db.DeviceInbox.DeleteMessagesAsync(sync.UserId, sync.DeviceId, from);
+        var to = sync.UpTo.ToDevice;
+        if (to <= from) return;
+
+        // One more than the limit says whether the limit cut anything off.
+        var rows = await db.DeviceInbox.GetMessagesAsync(sync.UserId, sync.DeviceId, from, to, Limit + 1);
+        foreach (var row in rows.Take(Limit)) sync.AddToDevice(JsonNode.Parse(row.MessageJson)!.AsObject());
+        if (rows.Count > Limit) sync.CapToDevice(rows[Limit - 1].StreamId);
+    }
+}
