@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Myelin.Grains.Sync;
 using Myelin.Storage;
@@ -15,16 +16,40 @@ public sealed class ToDeviceSyncSection(MyelinDatabase db) : ISyncSection
     /// <summary>spec: "100 messages is recommended as a reasonable limit" (Synapse's too).</summary>
     public const int Limit = 100;
 
+    const int MaxRemembered = 100_000;
+
+    // For each device, a position up to which its inbox is known to be empty, so that most incremental
+    // syncs need not look for acknowledged messages to delete. Once true this stays true: positions only
+    // grow, and every row at or below a position this process read up to was committed when it read.
+    readonly ConcurrentDictionary<(string UserId, string DeviceId), long> _emptyUpTo = new();
+
     public async Task AddToAsync(SyncSectionContext sync)
     {
+        var device = (sync.UserId, sync.DeviceId);
         var from = sync.Since?.ToDevice ?? 0;
-        if (from > 0) await db.DeviceInbox.DeleteMessagesAsync(sync.UserId, sync.DeviceId, from);
-        var to = sync.UpTo.ToDevice;
-        if (to <= from) return;
+        var emptyUpTo = _emptyUpTo.GetValueOrDefault(device);
+        if (from > emptyUpTo)
+        {
+            await db.DeviceInbox.DeleteMessagesAsync(sync.UserId, sync.DeviceId, from);
+            emptyUpTo = from;
+        }
 
-        // One more than the limit says whether the limit cut anything off.
-        var rows = await db.DeviceInbox.GetMessagesAsync(sync.UserId, sync.DeviceId, from, to, Limit + 1);
-        foreach (var row in rows.Take(Limit)) sync.AddToDevice(JsonNode.Parse(row.MessageJson)!.AsObject());
-        if (rows.Count > Limit) sync.CapToDevice(rows[Limit - 1].StreamId);
+        var to = sync.UpTo.ToDevice;
+        if (to > from)
+        {
+            // One more than the limit says whether the limit cut anything off.
+            var rows = await db.DeviceInbox.GetMessagesAsync(sync.UserId, sync.DeviceId, from, to, Limit + 1);
+            foreach (var row in rows.Take(Limit)) sync.AddToDevice(JsonNode.Parse(row.MessageJson)!.AsObject());
+            if (rows.Count > Limit) sync.CapToDevice(rows[Limit - 1].StreamId);
+            if (rows.Count == 0) emptyUpTo = Math.Max(emptyUpTo, to);
+        }
+        Remember(device, emptyUpTo);
+    }
+
+    void Remember((string, string) device, long emptyUpTo)
+    {
+        if (emptyUpTo <= 0) return;
+        if (_emptyUpTo.Count >= MaxRemembered) _emptyUpTo.Clear();
+        _emptyUpTo.AddOrUpdate(device, emptyUpTo, (_, old) => Math.Max(old, emptyUpTo));
     }
 }

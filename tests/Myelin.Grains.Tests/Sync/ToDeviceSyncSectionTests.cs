@@ -89,6 +89,26 @@ public sealed class ToDeviceSyncSectionTests(ClusterFixture fx)
         Assert.Equal([0], Delivered(again));
     }
 
+    [Fact]
+    public async Task Sync_MessageAfterAnEmptySync_IsDeliveredThenDeletedOnAcknowledgement()
+    {
+        var bob = NewUser();
+        var section = new ToDeviceSyncSection(fx.Db);
+        var before = await FillAsync(NewUser(), "D", 1); // the stream moved, but not for bob
+        var (empty, b1) = await SyncAsync(bob, "D", null, new SyncToken(0, ToDevice: before[0]), section);
+        Assert.Empty(Delivered(empty));
+
+        var mine = await FillAsync(bob, "D", 1);
+        var upTo = new SyncToken(0, ToDevice: mine[0]);
+        var (got, b2) = await SyncAsync(bob, "D", b1.NextBatch, upTo, section);
+        Assert.Equal([0], Delivered(got));
+        Assert.Single(await fx.Db.DeviceInbox.GetMessagesAsync(bob, "D", 0, long.MaxValue, 10));
+
+        var (after, _) = await SyncAsync(bob, "D", b2.NextBatch, upTo, section);
+        Assert.Empty(Delivered(after));
+        Assert.Empty(await fx.Db.DeviceInbox.GetMessagesAsync(bob, "D", 0, long.MaxValue, 10));
+    }
+
     sealed class CappingSection(long cap) : ISyncSection
     {
         public Task AddToAsync(SyncSectionContext sync)
