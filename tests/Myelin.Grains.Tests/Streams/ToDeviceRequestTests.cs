@@ -82,6 +82,17 @@ public sealed class ToDeviceRequestTests
         Assert.Equal("""{"k":[1,2]}""", ev["content"]!.ToJsonString());
     }
 
+    [Fact]
+    public void ReplicationRow_NamesTheRecipient_SoOtherProcessesWakeTheirSync()
+    {
+        // The row ToDeviceWriter publishes (Synapse's ToDeviceStreamRow): another process's StreamFanout
+        // reads whom it concerns from it.
+        var (rooms, users) = StreamFanout.Whom("""{"entity":"@bob:localhost"}""");
+
+        Assert.Empty(rooms);
+        Assert.Equal(["@bob:localhost"], users);
+    }
+
     [Theory]
     [InlineData("@bob:localhost", "DEV1")]
     [InlineData("@bob:localhost:8448", "a device with spaces")]
