@@ -34,7 +34,7 @@ public interface IDeviceStore
     Task<Device?> GetDeviceAsync(string userId, string deviceId);
     Task<IReadOnlyList<Device>> GetDevicesAsync(string userId);
     Task<bool> UpdateDisplayNameAsync(string userId, string deviceId, string? displayName);
-    /// <summary>Deletes the devices and every access token issued to them.</summary>
+    /// <summary>Deletes the devices, every access token issued to them and their to-device inboxes.</summary>
     Task DeleteDevicesAsync(string userId, IReadOnlyCollection<string> deviceIds);
     Task UpdateLastSeenAsync(string userId, string deviceId, long now, string? ip);
 }
@@ -107,6 +107,31 @@ public interface IAccountDataStore
 }
 
 public sealed record AccountDataRow(string UserId, string? RoomId, string Type, string ContentJson, long StreamId);
+
+/// <summary>A message waiting in a device's inbox: the event as /sync delivers it, at its stream position.</summary>
+public sealed record ToDeviceRow(long StreamId, string MessageJson);
+
+/// <summary>The client transaction a to-device message answers (spec: a txnId is scoped to the sending
+/// device and the request path, so the event type is part of it).</summary>
+public sealed record ToDeviceTxn(string SenderUserId, string SenderDeviceId, string MessageType, string TxnId);
+
+/// <summary>The to_device stream: each local device's inbox (Synapse's device_inbox).</summary>
+public interface IDeviceInboxStore
+{
+    /// <summary>
+    /// Puts the message in the device's inbox at the to_device stream's next position (in position order
+    /// across processes, see <see cref="IStreamIdGenerator.WriteAtNextAsync"/>) and returns the position;
+    /// null when <paramref name="txn"/> already delivered a message to this device.
+    /// </summary>
+    Task<long?> AddMessageAsync(string userId, string deviceId, string messageJson, ToDeviceTxn? txn, long now);
+    /// <summary>The device's messages with from &lt; stream_id &lt;= to, ascending, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<ToDeviceRow>> GetMessagesAsync(string userId, string deviceId, long fromExclusive, long toInclusive, int limit);
+    /// <summary>Deletes the device's messages up to the position (the client acknowledged them); returns
+    /// how many. Takes no write when there are none.</summary>
+    Task<int> DeleteMessagesAsync(string userId, string deviceId, long upToInclusive);
+    /// <summary>Forgets the device's recorded transactions older than <paramref name="beforeTs"/>.</summary>
+    Task<int> DeleteTxnsOlderThanAsync(string userId, string deviceId, long beforeTs);
+}
 
 /// <summary>One event as stored: the PDU JSON beside the columns that queries filter and order on.</summary>
 public sealed record StoredEvent(

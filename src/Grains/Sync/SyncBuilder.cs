@@ -18,6 +18,10 @@ public sealed class SyncBuilder(
     readonly long _now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
     public bool HasUpdates { get; private set; }
+    /// <summary>The response's next_batch: <c>upTo</c>, but where a section held something back (to-device
+    /// messages over the limit) only as far as what it sent.</summary>
+    public SyncToken NextBatch => _nextBatch ?? upTo;
+    SyncToken? _nextBatch;
     public List<string> WatchedRooms { get; } = [];
 
     int TimelineLimit => Math.Clamp(filter.Timeline.Limit ?? DefaultTimelineLimit, 1, 1000);
@@ -100,11 +104,13 @@ public sealed class SyncBuilder(
             WatchedRooms.Where(r => memberships.Any(m => m.RoomId == r && m.StreamOrdering <= upTo.Events)).ToList(), roomsInFull);
         foreach (var section in sections ?? []) await section.AddToAsync(sectionsContext);
         AddSections(join, sectionsContext);
+        if (sectionsContext.ToDeviceCap is { } cap && cap < upTo.ToDevice)
+            _nextBatch = upTo with { ToDevice = Math.Max(cap, since?.ToDevice ?? 0) };
 
         HasUpdates = join.Count > 0 || invite.Count > 0 || leave.Count > 0 || globalAccountData.Count > 0 || sectionsContext.HasUpdates;
         return new JsonObject
         {
-            ["next_batch"] = upTo.ToString(),
+            ["next_batch"] = NextBatch.ToString(),
             ["rooms"] = new JsonObject { ["join"] = join, ["invite"] = invite, ["leave"] = leave, ["knock"] = new JsonObject() },
             ["account_data"] = new JsonObject { ["events"] = globalAccountData },
             ["presence"] = new JsonObject { ["events"] = sectionsContext.Presence },

@@ -76,6 +76,6 @@ public sealed class SyncGrain(MyelinDatabase db, IReplicationBus bus, RecentEven
 
         var builder = new SyncBuilder(db, recent, UserId, request.DeviceId, filter, since, upTo, request.FullState, _sections);
         var body = await builder.BuildAsync(await MembershipsAsync());
-        return new SyncResult(body.ToJsonString(), builder.HasUpdates, upTo.ToString(), builder.WatchedRooms);
+        return new SyncResult(body.ToJsonString(), builder.HasUpdates, builder.NextBatch.ToString(), builder.WatchedRooms);
     }
 }

@@ -63,6 +63,12 @@ public sealed class SyncSectionContext(
     /// <summary>A message for the top-level <c>to_device</c> section.</summary>
     public void AddToDevice(JsonObject ev) => ToDevice.Add(ev);
 
+    internal long? ToDeviceCap;
+
+    /// <summary>The to-device messages were cut off at this position (more are waiting): next_batch's
+    /// to_device part goes no further, so that the next sync sends the rest.</summary>
+    public void CapToDevice(long position) => ToDeviceCap = Math.Min(ToDeviceCap ?? long.MaxValue, position);
+
     /// <summary>Whether any section added something worth answering a long-poll for.</summary>
     public bool HasUpdates =>
         Ephemeral.Count > 0 || Presence.Count > 0 || ToDevice.Count > 0 || UnreadCounts.Values.Any(c => c.Changed);

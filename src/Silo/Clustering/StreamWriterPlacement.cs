@@ -19,6 +19,7 @@ public static class StreamWriterGrains
         [typeof(RoomGrain)] = StreamNames.Events,
         [typeof(AccountDataGrain)] = StreamNames.AccountData,
         [typeof(PushRulesGrain)] = StreamNames.PushRules,
+        [typeof(ToDeviceGrain)] = StreamNames.ToDevice,
     };
 }
 

@@ -46,6 +46,9 @@ internal sealed class DeviceStore(Db db) : IDeviceStore
 
     const string DeleteDevice = "DELETE FROM devices WHERE user_id = @UserId AND device_id = @DeviceId";
     const string DeleteDeviceTokens = "DELETE FROM access_tokens WHERE user_id = @UserId AND device_id = @DeviceId";
+    // Nothing can fetch a deleted device's to-device messages (Synapse deletes them with the device too).
+    const string DeleteDeviceInbox = "DELETE FROM device_inbox WHERE user_id = @UserId AND device_id = @DeviceId";
+    const string DeleteDeviceInboxTxns = "DELETE FROM device_inbox_txn WHERE user_id = @UserId AND device_id = @DeviceId";
 
     public Task DeleteDevicesAsync(string userId, IReadOnlyCollection<string> deviceIds)
     {
@@ -55,6 +58,8 @@ internal sealed class DeviceStore(Db db) : IDeviceStore
         return db.WriteAsync(async (c, tx) =>
         {
             await c.ExecuteAsync(DeleteDeviceTokens, rows, tx);
+            await c.ExecuteAsync(DeleteDeviceInbox, rows, tx);
+            await c.ExecuteAsync(DeleteDeviceInboxTxns, rows, tx);
             await c.ExecuteAsync(DeleteDevice, rows, tx);
         });
     }
