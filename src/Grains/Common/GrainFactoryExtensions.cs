@@ -1,6 +1,7 @@
 using Myelin.Grains.Rooms;
 using Myelin.Grains.Streams;
 using Myelin.Grains.Sync;
+using Myelin.Grains.Typing;
 
 namespace Myelin.Grains;
 
@@ -11,4 +12,5 @@ public static class GrainFactoryExtensions
     public static ISyncGrain Sync(this IGrainFactory grains, string userId) => grains.GetGrain<ISyncGrain>(userId);
     public static IAccountDataGrain AccountData(this IGrainFactory grains, string userId) => grains.GetGrain<IAccountDataGrain>(userId);
     public static IPushRulesGrain PushRules(this IGrainFactory grains, string userId) => grains.GetGrain<IPushRulesGrain>(userId);
+    public static ITypingGrain Typing(this IGrainFactory grains, string roomId) => grains.GetGrain<ITypingGrain>(roomId);
 }

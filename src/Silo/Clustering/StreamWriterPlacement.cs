@@ -1,5 +1,6 @@
 using Myelin.Grains.Rooms;
 using Myelin.Grains.Streams;
+using Myelin.Grains.Typing;
 using Orleans.Metadata;
 using Orleans.Placement;
 using Orleans.Runtime;
@@ -17,6 +18,7 @@ public static class StreamWriterGrains
     public static readonly IReadOnlyDictionary<Type, string> Streams = new Dictionary<Type, string>
     {
         [typeof(RoomGrain)] = StreamNames.Events,
+        [typeof(TypingGrain)] = StreamNames.Typing,
     };
 }
 
