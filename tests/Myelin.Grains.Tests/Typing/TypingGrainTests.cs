@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Myelin.Grains.Rooms;
+using Myelin.Grains.Streams;
 using Myelin.Grains.Typing;
 using Myelin.Matrix;
 
@@ -133,5 +134,22 @@ public sealed class TypingGrainTests(ClusterFixture fx)
             await AdvanceAsync(grain, TimeSpan.FromSeconds(5));
         Assert.Equal<string>([alice], Cached(roomId));
         Assert.Equal(position, fx.Typing.Get(roomId)!.Value.Position);
+    }
+
+    [Fact]
+    public async Task CacheOfAnotherProcess_AfterTheWireCameBack_TakesTheWritersList()
+    {
+        var (roomId, alice, _) = await RoomWithTwoAsync();
+        var grain = fx.Grains.Typing(roomId);
+        await grain.Start(alice, TimeSpan.FromSeconds(30));
+        using var other = new TypingCache(new InMemoryReplicationBus(), fx.Time, () => fx.Grains);
+        // The other process heard the start, then lost the wire while alice stopped.
+        other.OnRow("elsewhere", (await grain.Get()).Token, new TypingStreamRow(roomId, [alice]).ToJson());
+        await grain.Stop(alice);
+        Assert.Equal<string>([alice], other.Get(roomId)!.Value.UserIds);
+        other.OnWireReconnected();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!other.Get(roomId)!.Value.UserIds.IsEmpty && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.Empty(other.Get(roomId)!.Value.UserIds);
     }
 }
