@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Myelin.Grains.Streams;
@@ -29,20 +30,15 @@ public sealed class TypingCache : IStreamRowConsumer, IDisposable
     /// FORGET_TIMEOUT); clients have long since timed its users out.</summary>
     public static readonly TimeSpan ForgetAfter = TimeSpan.FromMinutes(10);
 
-    sealed class Room
-    {
-        public ImmutableArray<string> UserIds = [];
-        public long Position;
-        public long WriterToken;
-        public long HeardAtMs;
-    }
+    /// <summary>A room's entry; replaced whole under the lock, read without it.</summary>
+    sealed record Room(ImmutableArray<string> UserIds, long Position, long WriterToken, long HeardAtMs);
 
     readonly IReplicationBus _bus;
     readonly TimeProvider _time;
     readonly Func<IGrainFactory>? _grains;
     readonly ILogger<TypingCache>? _log;
     readonly object _gate = new();
-    readonly Dictionary<string, Room> _rooms = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, Room> _rooms = new(StringComparer.Ordinal);
     readonly ITimer _sweep;
     long _position;
 
@@ -67,10 +63,7 @@ public sealed class TypingCache : IStreamRowConsumer, IDisposable
 
     /// <summary>The room's typing list and the position of its last change; null when the room has had no
     /// typing lately.</summary>
-    public TypingView? Get(string roomId)
-    {
-        lock (_gate) return _rooms.TryGetValue(roomId, out var r) ? new TypingView(r.UserIds, r.Position) : null;
-    }
+    public TypingView? Get(string roomId) => _rooms.TryGetValue(roomId, out var r) ? new TypingView(r.UserIds, r.Position) : null;
 
     public void OnRow(string instance, long token, string rowJson)
     {
@@ -85,7 +78,7 @@ public sealed class TypingCache : IStreamRowConsumer, IDisposable
     {
         if (_grains is null) return;
         List<string> rooms;
-        lock (_gate) rooms = [.. _rooms.Where(r => r.Value.UserIds.Length > 0).Select(r => r.Key)];
+        rooms = [.. _rooms.Where(r => r.Value.UserIds.Length > 0).Select(r => r.Key)];
         if (rooms.Count > 0) _ = RefreshAsync(rooms);
     }
 
@@ -115,14 +108,15 @@ public sealed class TypingCache : IStreamRowConsumer, IDisposable
         long position;
         lock (_gate)
         {
-            var isNew = !_rooms.TryGetValue(roomId, out var room);
-            if (isNew) _rooms[roomId] = room = new Room();
-            if (onlyIfNewer && token <= room!.WriterToken) return;
-            room!.WriterToken = token;
-            room.HeardAtMs = NowMs;
-            if (!isNew && SameUsers(room.UserIds, userIds)) return;
-            room.UserIds = userIds;
-            position = room.Position = NextPosition();
+            var known = _rooms.TryGetValue(roomId, out var room);
+            if (known && onlyIfNewer && token <= room!.WriterToken) return;
+            if (known && SameUsers(room!.UserIds, userIds))
+            {
+                _rooms[roomId] = room with { WriterToken = token, HeardAtMs = NowMs };
+                return;
+            }
+            position = NextPosition();
+            _rooms[roomId] = new Room(userIds, position, token, NowMs);
         }
         // Outside the lock: the bus runs its subscribers (the sync notifier) inline.
         _bus.Publish(new StreamUpdate(StreamNames.Typing, position, [roomId], []));
@@ -146,16 +140,16 @@ public sealed class TypingCache : IStreamRowConsumer, IDisposable
                 var quiet = now - room.HeardAtMs;
                 if (room.UserIds.Length > 0 && quiet >= (long)StaleAfter.TotalMilliseconds)
                 {
-                    room.UserIds = [];
-                    room.HeardAtMs = now;
-                    cleared.Add((roomId, room.Position = NextPosition()));
+                    var position = NextPosition();
+                    _rooms[roomId] = room with { UserIds = [], Position = position, HeardAtMs = now };
+                    cleared.Add((roomId, position));
                 }
                 else if (room.UserIds.Length == 0 && quiet >= (long)ForgetAfter.TotalMilliseconds)
                 {
                     forget.Add(roomId);
                 }
             }
-            foreach (var roomId in forget) _rooms.Remove(roomId);
+            foreach (var roomId in forget) _rooms.TryRemove(roomId, out _);
         }
         foreach (var (roomId, position) in cleared)
         {
