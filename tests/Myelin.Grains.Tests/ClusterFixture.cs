@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Myelin.Grains.Rooms;
 using Myelin.Grains.Streams;
+using Myelin.Grains.Typing;
 using Myelin.Matrix;
 using Myelin.Storage;
 using Orleans.TestingHost;
@@ -15,7 +18,10 @@ public sealed class ClusterFixture : IAsyncLifetime
     public TestCluster Cluster { get; private set; } = null!;
     public IGrainFactory Grains => Cluster.GrainFactory;
     public MyelinDatabase Db => SiloServices.Database;
+    /// <summary>The silo's clock (grain timers included): tests move it on instead of sleeping.</summary>
+    public FakeTimeProvider Time => SiloServices.Time;
     public InMemoryReplicationBus Bus => SiloServices.Bus;
+    public TypingCache Typing => SiloServices.Typing;
 
     public async Task InitializeAsync()
     {
@@ -45,6 +51,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         public static readonly InMemoryReplicationBus Bus = new();
         public static readonly RecentEventsCache Recent = new();
         public static EventsStream Stream = null!;
+        public static readonly FakeTimeProvider Time = new(DateTimeOffset.UtcNow);
+        public static readonly TypingCache Typing = new(Bus, Time);
 
         public void Configure(ISiloBuilder silo)
         {
@@ -54,9 +62,11 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(Recent);
             silo.Services.AddSingleton(Stream);
             silo.Services.AddSingleton<EventPersister>();
-            silo.Services.AddSingleton(TimeProvider.System);
-            silo.Services.AddSingleton(new StreamFanout(Database, Bus, null, [],
-                Microsoft.Extensions.Logging.Abstractions.NullLogger<StreamFanout>.Instance));
+            silo.Services.AddSingleton<TimeProvider>(Time);
+            silo.Services.AddSingleton(Typing);
+            silo.Services.AddSingleton<IStreamRowConsumer>(Typing);
+            silo.Services.AddSingleton(sp => new StreamFanout(Database, Bus, null, sp.GetServices<IStreamRowConsumer>(),
+                NullLogger<StreamFanout>.Instance));
             silo.Services.AddSingleton<ToDeviceWriter>();
         }
     }

@@ -32,6 +32,7 @@ public static class ClientApi
             g.MapAccountData();
             g.MapTags();
             g.MapToDevice();
+            g.MapTyping();
             g.MapSync();
             g.MapLegacySync();
         }

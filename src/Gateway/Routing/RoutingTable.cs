@@ -144,7 +144,7 @@ public static class RoutingTable
         new(@"^/_matrix/client/(api/v1|r0|v3|unstable)/login/cas/ticket$", "Sso", Owners.Sso, false, "/_matrix/client/v3/login/cas/ticket"),
 
         // Stream writers
-        new(@"^/_matrix/client/(api/v1|r0|v3|unstable)/rooms/.*/typing", "Typing", Owners.Typing, false, $"/_matrix/client/v3/rooms/{R}/typing/{U}"),
+        new(@"^/_matrix/client/(api/v1|r0|v3|unstable)/rooms/.*/typing", "Typing", Owners.Typing, true, $"/_matrix/client/v3/rooms/{R}/typing/{U}"),
         new(@"^/_matrix/client/(r0|v3|unstable)/sendToDevice/", "ToDevice", Owners.ToDevice, true, "/_matrix/client/v3/sendToDevice/m.test/t1"),
         new(@"^/_matrix/client/(r0|v3|unstable)/rooms/.*/receipt", "Receipts", Owners.Receipts, false, $"/_matrix/client/v3/rooms/{R}/receipt/m.read/$e"),
         new(@"^/_matrix/client/(r0|v3|unstable)/rooms/.*/read_markers", "Receipts", Owners.Receipts, false, $"/_matrix/client/v3/rooms/{R}/read_markers"),

@@ -1,6 +1,7 @@
 using Myelin.Grains.Rooms;
 using Myelin.Grains.Streams;
 using Myelin.Grains.Sync;
+using Myelin.Grains.Typing;
 
 namespace Myelin.Grains;
 
@@ -12,4 +13,5 @@ public static class GrainFactoryExtensions
     public static IAccountDataGrain AccountData(this IGrainFactory grains, string userId) => grains.GetGrain<IAccountDataGrain>(userId);
     public static IPushRulesGrain PushRules(this IGrainFactory grains, string userId) => grains.GetGrain<IPushRulesGrain>(userId);
     public static IToDeviceGrain ToDevice(this IGrainFactory grains, string userId, string deviceId) => grains.GetGrain<IToDeviceGrain>(ToDeviceGrainKey.Format(userId, deviceId));
+    public static ITypingGrain Typing(this IGrainFactory grains, string roomId) => grains.GetGrain<ITypingGrain>(roomId);
 }

@@ -97,6 +97,7 @@ public sealed class RoomGrain(
 
         // From here to PersistAsync nothing awaits: the event is built against the state as it is now.
         if (draft.Type == "m.room.redaction") state.CheckRedaction(draft, target?.Sender);
+        var leaving = draft.Type == "m.room.member" && draft.StateKey is { } member && state.MembershipOf(member) == "join";
         var ev = state.Build(draft, server, txn);
         if (target is not null) ev = state.ApplyRedaction(ev, target);
         if (txn is not null) ev = ev with { Txn = new EventTxn(txn.UserId, txn.DeviceId, scope, txn.TxnId) };
@@ -111,6 +112,8 @@ public sealed class RoomGrain(
             throw;
         }
         state.LastStreamOrdering = Math.Max(state.LastStreamOrdering, positions[0]);
+        // A member who leaves (or is kicked or banned) stops typing (Synapse's user_left_room).
+        if (leaving && ev.Membership != "join") GrainFactory.Typing(RoomId).UserLeft(ev.StateKey!).Ignore();
         return ev.EventId;
     }
 

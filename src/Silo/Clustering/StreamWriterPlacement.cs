@@ -1,5 +1,6 @@
 using Myelin.Grains.Rooms;
 using Myelin.Grains.Streams;
+using Myelin.Grains.Typing;
 using Orleans.Metadata;
 using Orleans.Placement;
 using Orleans.Runtime;
@@ -20,6 +21,7 @@ public static class StreamWriterGrains
         [typeof(AccountDataGrain)] = StreamNames.AccountData,
         [typeof(PushRulesGrain)] = StreamNames.PushRules,
         [typeof(ToDeviceGrain)] = StreamNames.ToDevice,
+        [typeof(TypingGrain)] = StreamNames.Typing,
     };
 }
 

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging;
 using Myelin.Grains;
 using Myelin.Grains.Rooms;
 using Myelin.Grains.Streams;
+using Myelin.Grains.Sync;
+using Myelin.Grains.Typing;
 using Myelin.Matrix;
 using Myelin.Silo.Configuration;
 using Myelin.Silo.Replication;
@@ -49,6 +51,10 @@ public static class MyelinCoreServices
         services.AddSingleton<ToDeviceWriter>();
         services.AddSingleton<ToDeviceSender>();
         services.AddSingleton<Myelin.Grains.Sync.ISyncSection, ToDeviceSyncSection>();
+        services.AddSingleton(sp => new TypingCache(sp.GetRequiredService<IReplicationBus>(), sp.GetRequiredService<TimeProvider>(),
+            () => sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<ILogger<TypingCache>>()));
+        services.AddSingleton<IStreamRowConsumer>(sp => sp.GetRequiredService<TypingCache>());
+        services.AddSingleton<ISyncSection, TypingSyncSection>();
         // Registered before Orleans: the stream is on the wire and at its starting position before any
         // grain persists or syncs.
         services.AddHostedService<ReplicationStartup>();
