@@ -28,6 +28,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
         Aliases = new AliasStore(db);
         Rooms = new RoomStore(db);
         AccountData = new AccountDataStore(db, StreamIds);
+        Receipts = new ReceiptStore(db, StreamIds);
         Events = new EventStore(db);
         StreamWriterPositions = new StreamWriterPositionStore(db);
     }
@@ -62,6 +63,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IAliasStore Aliases { get; }
     public IRoomStore Rooms { get; }
     public IAccountDataStore AccountData { get; }
+    public IReceiptStore Receipts { get; }
     public IEventStore Events { get; }
     public IStreamIdGenerator StreamIds { get; }
     public IStreamWriterPositionStore StreamWriterPositions { get; }
