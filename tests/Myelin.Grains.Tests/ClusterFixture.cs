@@ -15,6 +15,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public TestCluster Cluster { get; private set; } = null!;
     public IGrainFactory Grains => Cluster.GrainFactory;
     public MyelinDatabase Db => SiloServices.Database;
+    public IReplicationBus Bus => SiloServices.Bus;
 
     public async Task InitializeAsync()
     {
@@ -53,6 +54,10 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(Recent);
             silo.Services.AddSingleton(Stream);
             silo.Services.AddSingleton<EventPersister>();
+            silo.Services.AddSingleton(TimeProvider.System);
+            silo.Services.AddSingleton(sp => new StreamFanout(Database, Bus, null, sp.GetServices<IStreamRowConsumer>(),
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<StreamFanout>.Instance));
+            silo.Services.AddSingleton<AccountDataWriter>();
         }
     }
 }

@@ -31,6 +31,7 @@ public static class ClientApi
             g.MapPushRules();
             g.MapAccountData();
             g.MapTags();
+            g.MapReceipts();
             g.MapSync();
             g.MapLegacySync();
         }

@@ -11,4 +11,5 @@ public static class GrainFactoryExtensions
     public static ISyncGrain Sync(this IGrainFactory grains, string userId) => grains.GetGrain<ISyncGrain>(userId);
     public static IAccountDataGrain AccountData(this IGrainFactory grains, string userId) => grains.GetGrain<IAccountDataGrain>(userId);
     public static IPushRulesGrain PushRules(this IGrainFactory grains, string userId) => grains.GetGrain<IPushRulesGrain>(userId);
+    public static IReceiptsGrain Receipts(this IGrainFactory grains, string roomId) => grains.GetGrain<IReceiptsGrain>(roomId);
 }

@@ -17,6 +17,7 @@ public static class StreamWriterGrains
     public static readonly IReadOnlyDictionary<Type, string> Streams = new Dictionary<Type, string>
     {
         [typeof(RoomGrain)] = StreamNames.Events,
+        [typeof(ReceiptsGrain)] = StreamNames.Receipts,
     };
 }
 
