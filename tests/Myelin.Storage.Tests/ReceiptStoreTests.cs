@@ -51,6 +51,21 @@ public sealed class ReceiptStoreTests(DatabaseFixture fixture) : StoreTestBase(f
     }
 
     [Theory, SqliteData, PostgresData]
+    public async Task PutReceipt_ConcurrentWriters_LatestEventWins(DatabaseEngine engine)
+    {
+        var db = await OpenAsync(engine);
+        var (room, user) = (NewRoomId(), NewUserId());
+        var orderings = Enumerable.Range(1, 30).OrderBy(_ => Guid.NewGuid()).ToList();
+
+        // Racing writers may all pass the check before the write: the write itself must not go backwards.
+        await Task.WhenAll(orderings.Select(o => Task.Run(() =>
+            db.Receipts.PutReceiptAsync(room, Read, user, null, $"$e{o}", o, "{}"))));
+
+        var stored = await db.Receipts.GetReceiptAsync(room, Read, user, null);
+        Assert.Equal(("$e30", 30L), (stored!.EventId, stored.EventStreamOrdering));
+    }
+
+    [Theory, SqliteData, PostgresData]
     public async Task PutReceipt_TypesAndThreadsAreSeparateReceipts(DatabaseEngine engine)
     {
         var db = await OpenAsync(engine);
