@@ -58,6 +58,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(sp => new StreamFanout(Database, Bus, null, sp.GetServices<IStreamRowConsumer>(),
                 Microsoft.Extensions.Logging.Abstractions.NullLogger<StreamFanout>.Instance));
             silo.Services.AddSingleton<AccountDataWriter>();
+            silo.Services.AddSingleton<ReceiptsWriter>();
         }
     }
 }

@@ -7,11 +7,9 @@ namespace Myelin.Grains.Streams;
 
 /// <summary>
 /// The receipts stream's writer for one room. One turn at a time, so a user's receipts in the room are
-/// compared and stored in the order they arrive; the row commits in position order across processes
-/// (<see cref="IStreamIdGenerator.WriteAtNextAsync"/>) and then goes out on the replication stream in
-/// Synapse's ReceiptsStream row shape.
+/// checked and stored in the order they arrive (see <see cref="ReceiptsWriter"/>).
 /// </summary>
-public sealed class ReceiptsGrain(MyelinDatabase db, StreamFanout fanout, TimeProvider time) : Grain, IReceiptsGrain
+public sealed class ReceiptsGrain(MyelinDatabase db, ReceiptsWriter writer) : Grain, IReceiptsGrain
 {
     string RoomId => this.GetPrimaryKeyString();
 
@@ -34,23 +32,9 @@ public sealed class ReceiptsGrain(MyelinDatabase db, StreamFanout fanout, TimePr
                     throw MatrixException.InvalidParam($"event_id {id} is not related to thread {thread}");
         }
 
-        if (markers.Read is { } read) await PutReceiptAsync(userId, Receipts.Read, found[read], markers.ThreadId);
-        if (markers.ReadPrivate is { } readPrivate) await PutReceiptAsync(userId, Receipts.ReadPrivate, found[readPrivate], markers.ThreadId);
+        if (markers.Read is { } read) await writer.WriteAsync(RoomId, Receipts.Read, userId, markers.ThreadId, found[read]);
+        if (markers.ReadPrivate is { } readPrivate) await writer.WriteAsync(RoomId, Receipts.ReadPrivate, userId, markers.ThreadId, found[readPrivate]);
         if (markers.FullyRead is { } fullyRead) await SetFullyReadAsync(userId, found[fullyRead]);
-    }
-
-    async Task PutReceiptAsync(string userId, string receiptType, StoredEvent ev, string? threadId)
-    {
-        var data = new JsonObject { ["ts"] = time.GetUtcNow().ToUnixTimeMilliseconds() };
-        var position = await db.Receipts.PutReceiptAsync(RoomId, receiptType, userId, threadId, ev.EventId, ev.StreamOrdering,
-            data.ToJsonString());
-        if (position is null) return; // not ahead of the receipt already stored
-        var row = new JsonObject
-        {
-            ["room_id"] = RoomId, ["receipt_type"] = receiptType, ["user_id"] = userId, ["event_id"] = ev.EventId,
-            ["thread_id"] = threadId, ["data"] = data,
-        };
-        await fanout.PublishAsync(StreamNames.Receipts, position.Value, row.ToJsonString());
     }
 
     /// <summary>
@@ -93,5 +77,30 @@ public sealed class ReceiptsGrain(MyelinDatabase db, StreamFanout fanout, TimePr
         return pdu.RootElement.TryGetProperty("content", out var content)
             ? Receipts.RelationOf(ev.EventId, content)
             : new EventRelation(ev.EventId, null, null);
+    }
+}
+
+/// <summary>
+/// Writes a receipt: the row commits in position order across processes (see
+/// <see cref="IStreamIdGenerator.WriteAtNextAsync"/>), then goes out on the replication stream in
+/// Synapse's ReceiptsStream row shape (room_id, receipt_type, user_id, event_id, thread_id, data), which
+/// names the room and user whose /sync it wakes on every process.
+/// </summary>
+public sealed class ReceiptsWriter(MyelinDatabase db, StreamFanout fanout, TimeProvider time)
+{
+    /// <summary>Returns the stream position, or null when the stored receipt of the kind is for the same or a later event.</summary>
+    public async Task<long?> WriteAsync(string roomId, string receiptType, string userId, string? threadId, StoredEvent ev)
+    {
+        var data = new JsonObject { ["ts"] = time.GetUtcNow().ToUnixTimeMilliseconds() };
+        var position = await db.Receipts.PutReceiptAsync(roomId, receiptType, userId, threadId, ev.EventId, ev.StreamOrdering,
+            data.ToJsonString());
+        if (position is null) return null;
+        var row = new JsonObject
+        {
+            ["room_id"] = roomId, ["receipt_type"] = receiptType, ["user_id"] = userId, ["event_id"] = ev.EventId,
+            ["thread_id"] = threadId, ["data"] = data,
+        };
+        await fanout.PublishAsync(StreamNames.Receipts, position.Value, row.ToJsonString());
+        return position;
     }
 }
