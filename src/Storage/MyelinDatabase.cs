@@ -29,6 +29,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
         Rooms = new RoomStore(db);
         AccountData = new AccountDataStore(db, StreamIds);
         DeviceInbox = new DeviceInboxStore(db, StreamIds);
+        Receipts = new ReceiptStore(db, StreamIds);
         Events = new EventStore(db);
         StreamWriterPositions = new StreamWriterPositionStore(db);
     }
@@ -64,6 +65,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IRoomStore Rooms { get; }
     public IAccountDataStore AccountData { get; }
     public IDeviceInboxStore DeviceInbox { get; }
+    public IReceiptStore Receipts { get; }
     public IEventStore Events { get; }
     public IStreamIdGenerator StreamIds { get; }
     public IStreamWriterPositionStore StreamWriterPositions { get; }

@@ -133,6 +133,34 @@ public interface IDeviceInboxStore
     Task<int> DeleteTxnsOlderThanAsync(string userId, string deviceId, long beforeTs);
 }
 
+/// <summary>A user's latest receipt of one type in a room (and thread): what the receipts stream carries.
+/// <paramref name="ThreadId"/> is null for an unthreaded receipt, else <c>main</c> or a thread root's event ID;
+/// <paramref name="DataJson"/> is the receipt's data, e.g. <c>{"ts":1700000000000}</c>.</summary>
+public sealed record ReceiptRow(
+    string RoomId, string ReceiptType, string UserId, string? ThreadId, string EventId, long EventStreamOrdering,
+    string DataJson, long StreamId);
+
+public interface IReceiptStore
+{
+    /// <summary>
+    /// Makes this the user's receipt of the type in the room and thread, at the receipts stream's next
+    /// position (in position order across processes), and returns that position. As Synapse, a receipt
+    /// for the same event as the stored one, or an earlier one (by stream ordering), is ignored: null.
+    /// </summary>
+    Task<long?> PutReceiptAsync(string roomId, string receiptType, string userId, string? threadId, string eventId,
+        long eventStreamOrdering, string dataJson);
+
+    /// <summary>The stored receipt of the kind, or null.</summary>
+    Task<ReceiptRow?> GetReceiptAsync(string roomId, string receiptType, string userId, string? threadId);
+
+    /// <summary>The receipts of the rooms written at stream positions in (from, to], ascending.</summary>
+    Task<IReadOnlyList<ReceiptRow>> GetChangedAsync(IReadOnlyCollection<string> roomIds, long from, long to);
+
+    /// <summary>Every current receipt of the rooms written at or below <paramref name="upTo"/> (an initial
+    /// sync), ascending by stream position.</summary>
+    Task<IReadOnlyList<ReceiptRow>> GetCurrentAsync(IReadOnlyCollection<string> roomIds, long upTo);
+}
+
 /// <summary>One event as stored: the PDU JSON beside the columns that queries filter and order on.</summary>
 public sealed record StoredEvent(
     long StreamOrdering, string EventId, string RoomId, string Type, string? StateKey, string Sender,

@@ -68,6 +68,8 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(sp => new StreamFanout(Database, Bus, null, sp.GetServices<IStreamRowConsumer>(),
                 NullLogger<StreamFanout>.Instance));
             silo.Services.AddSingleton<ToDeviceWriter>();
+            silo.Services.AddSingleton<AccountDataWriter>();
+            silo.Services.AddSingleton<ReceiptsWriter>();
         }
     }
 }

@@ -33,6 +33,7 @@ public static class ClientApi
             g.MapTags();
             g.MapToDevice();
             g.MapTyping();
+            g.MapReceipts();
             g.MapSync();
             g.MapLegacySync();
         }

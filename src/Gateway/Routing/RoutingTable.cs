@@ -146,8 +146,8 @@ public static class RoutingTable
         // Stream writers
         new(@"^/_matrix/client/(api/v1|r0|v3|unstable)/rooms/.*/typing", "Typing", Owners.Typing, true, $"/_matrix/client/v3/rooms/{R}/typing/{U}"),
         new(@"^/_matrix/client/(r0|v3|unstable)/sendToDevice/", "ToDevice", Owners.ToDevice, true, "/_matrix/client/v3/sendToDevice/m.test/t1"),
-        new(@"^/_matrix/client/(r0|v3|unstable)/rooms/.*/receipt", "Receipts", Owners.Receipts, false, $"/_matrix/client/v3/rooms/{R}/receipt/m.read/$e"),
-        new(@"^/_matrix/client/(r0|v3|unstable)/rooms/.*/read_markers", "Receipts", Owners.Receipts, false, $"/_matrix/client/v3/rooms/{R}/read_markers"),
+        new(@"^/_matrix/client/(r0|v3|unstable)/rooms/.*/receipt", "Receipts", Owners.Receipts, true, $"/_matrix/client/v3/rooms/{R}/receipt/m.read/$e"),
+        new(@"^/_matrix/client/(r0|v3|unstable)/rooms/.*/read_markers", "Receipts", Owners.Receipts, true, $"/_matrix/client/v3/rooms/{R}/read_markers"),
 
         // Media repository
         new(@"^/_matrix/media/", "Media", Owners.Media, false, "/_matrix/media/v3/config"),

@@ -14,4 +14,5 @@ public static class GrainFactoryExtensions
     public static IPushRulesGrain PushRules(this IGrainFactory grains, string userId) => grains.GetGrain<IPushRulesGrain>(userId);
     public static IToDeviceGrain ToDevice(this IGrainFactory grains, string userId, string deviceId) => grains.GetGrain<IToDeviceGrain>(ToDeviceGrainKey.Format(userId, deviceId));
     public static ITypingGrain Typing(this IGrainFactory grains, string roomId) => grains.GetGrain<ITypingGrain>(roomId);
+    public static IReceiptsGrain Receipts(this IGrainFactory grains, string roomId) => grains.GetGrain<IReceiptsGrain>(roomId);
 }

@@ -22,6 +22,7 @@ public static class StreamWriterGrains
         [typeof(PushRulesGrain)] = StreamNames.PushRules,
         [typeof(ToDeviceGrain)] = StreamNames.ToDevice,
         [typeof(TypingGrain)] = StreamNames.Typing,
+        [typeof(ReceiptsGrain)] = StreamNames.Receipts,
     };
 }
 

@@ -55,6 +55,8 @@ public static class MyelinCoreServices
             () => sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<ILogger<TypingCache>>()));
         services.AddSingleton<IStreamRowConsumer>(sp => sp.GetRequiredService<TypingCache>());
         services.AddSingleton<ISyncSection, TypingSyncSection>();
+        services.AddSingleton<ReceiptsWriter>();
+        services.AddSingleton<Myelin.Grains.Sync.ISyncSection, ReceiptsSyncSection>();
         // Registered before Orleans: the stream is on the wire and at its starting position before any
         // grain persists or syncs.
         services.AddHostedService<ReplicationStartup>();
