@@ -31,6 +31,7 @@ public static class ClientApi
             g.MapPushRules();
             g.MapAccountData();
             g.MapTags();
+            g.MapPresence();
             g.MapSync();
             g.MapLegacySync();
         }

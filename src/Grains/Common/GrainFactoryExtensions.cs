@@ -1,3 +1,4 @@
+using Myelin.Grains.Presence;
 using Myelin.Grains.Rooms;
 using Myelin.Grains.Streams;
 using Myelin.Grains.Sync;
@@ -11,4 +12,5 @@ public static class GrainFactoryExtensions
     public static ISyncGrain Sync(this IGrainFactory grains, string userId) => grains.GetGrain<ISyncGrain>(userId);
     public static IAccountDataGrain AccountData(this IGrainFactory grains, string userId) => grains.GetGrain<IAccountDataGrain>(userId);
     public static IPushRulesGrain PushRules(this IGrainFactory grains, string userId) => grains.GetGrain<IPushRulesGrain>(userId);
+    public static IPresenceGrain Presence(this IGrainFactory grains, string userId) => grains.GetGrain<IPresenceGrain>(userId);
 }

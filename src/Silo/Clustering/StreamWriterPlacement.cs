@@ -1,3 +1,4 @@
+using Myelin.Grains.Presence;
 using Myelin.Grains.Rooms;
 using Myelin.Grains.Streams;
 using Orleans.Metadata;
@@ -17,6 +18,7 @@ public static class StreamWriterGrains
     public static readonly IReadOnlyDictionary<Type, string> Streams = new Dictionary<Type, string>
     {
         [typeof(RoomGrain)] = StreamNames.Events,
+        [typeof(PresenceGrain)] = StreamNames.Presence,
     };
 }
 

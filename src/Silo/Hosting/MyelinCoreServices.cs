@@ -2,8 +2,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Myelin.Grains;
+using Myelin.Grains.Presence;
 using Myelin.Grains.Rooms;
 using Myelin.Grains.Streams;
+using Myelin.Grains.Sync;
 using Myelin.Matrix;
 using Myelin.Silo.Configuration;
 using Myelin.Silo.Replication;
@@ -46,9 +48,15 @@ public static class MyelinCoreServices
         services.AddSingleton(sp => new StreamFanout(db, sp.GetRequiredService<IReplicationBus>(), sp.GetService<IReplicationWire>(),
             sp.GetServices<IStreamRowConsumer>(), sp.GetRequiredService<ILogger<StreamFanout>>()));
         services.AddSingleton<AccountDataWriter>();
+        services.AddSingleton(options.Presence);
+        services.AddSingleton<JoinedRoomsCache>();
+        services.AddSingleton<PresenceCache>();
+        services.AddSingleton<IStreamRowConsumer>(sp => sp.GetRequiredService<PresenceCache>());
+        services.AddSingleton<ISyncSection, PresenceSyncSection>();
         // Registered before Orleans: the stream is on the wire and at its starting position before any
         // grain persists or syncs.
         services.AddHostedService<ReplicationStartup>();
+        services.AddHostedService<PresenceStartup>();
     }
 
     /// <summary>Connects the bus to Redis (when clustered) and starts the events stream; stops them last.</summary>
