@@ -115,6 +115,27 @@ public sealed class PresenceEndpointsTests(GatewayFixture fx)
     }
 
     [Fact]
+    public async Task SendingAMessage_WhenUnavailable_BringsTheUserOnline()
+    {
+        using var a = await fx.NewClient().RegisterAsync();
+        var room = await a.CreateRoomAsync();
+        await SyncAsync(a, setPresence: "unavailable");
+        Assert.Equal("unavailable", (string?)(await a.GetAsync(Status(a.UserId))).Json["presence"]);
+
+        await a.SendMessageAsync(room, "back");
+
+        // Told to the presence grain in the background.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        JsonObject got;
+        do got = (await a.GetAsync(Status(a.UserId))).Json;
+        while ((string?)got["presence"] != "online" && DateTime.UtcNow < deadline && await Delay());
+        Assert.Equal("online", (string?)got["presence"]);
+        Assert.True((bool?)got["currently_active"]);
+
+        static async Task<bool> Delay() { await Task.Delay(100); return true; }
+    }
+
+    [Fact]
     public async Task SetPresenceOffline_OnSync_LeavesPresenceAlone()
     {
         using var a = await fx.NewClient().RegisterAsync();

@@ -21,7 +21,7 @@ public static class SyncEndpoints
 
     /// <summary>`GET /_matrix/client/v3/sync`</summary>
     static async Task<IResult> Sync(HttpContext ctx, IGrainFactory grains, MyelinDatabase db, SyncNotifier notifier,
-        SyncPresence presence)
+        UserActivity activity)
     {
         var me = await ctx.AuthAsync();
         var q = ctx.Request.Query;
@@ -34,7 +34,7 @@ public static class SyncEndpoints
             throw MatrixException.InvalidParam("'set_presence' must be online, offline or unavailable");
         if (since is not null && !SyncToken.TryParse(since, out _))
             throw MatrixException.InvalidParam("Invalid 'since' token");
-        await presence.SyncingAsync(me, setPresence, timeout);
+        await activity.SyncingAsync(me, setPresence, timeout);
 
         var deadline = DateTime.UtcNow + timeout;
         var grain = grains.Sync(me.UserId);
