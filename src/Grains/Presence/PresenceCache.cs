@@ -20,6 +20,7 @@ public sealed class PresenceCache : IStreamRowConsumer
     sealed record Entry(UserPresence Presence, long Token, long Position);
 
     readonly IReplicationBus _bus;
+    readonly MyelinDatabase _db;
     readonly JoinedRoomsCache _rooms;
     readonly TimeProvider _time;
     readonly ILogger<PresenceCache> _log;
@@ -30,9 +31,10 @@ public sealed class PresenceCache : IStreamRowConsumer
     long _position;
     long _historyFrom;
 
-    public PresenceCache(IReplicationBus bus, JoinedRoomsCache rooms, TimeProvider time, ILogger<PresenceCache> log)
+    public PresenceCache(IReplicationBus bus, MyelinDatabase db, JoinedRoomsCache rooms, TimeProvider time, ILogger<PresenceCache> log)
     {
         _bus = bus;
+        _db = db;
         _rooms = rooms;
         _time = time;
         _log = log;
@@ -46,6 +48,32 @@ public sealed class PresenceCache : IStreamRowConsumer
     public long Position { get { lock (_gate) return _position; } }
 
     public void OnRow(string instance, long token, string rowJson) => Apply(PresenceStreamRow.Parse(rowJson), token);
+
+    /// <summary>The wire came back after a loss: rows may have been missed. Every announced change was
+    /// stored before it was announced, so the presence table has them.</summary>
+    public void OnWireReconnected() => _ = CatchUpAsync();
+
+    /// <summary>Applies what the presence table has that this process did not hear: the rows of users who
+    /// are not offline, and the rows of users it holds as present who are no longer in that list.</summary>
+    public async Task CatchUpAsync()
+    {
+        try
+        {
+            var rows = await _db.Presence.GetNotOfflineAsync();
+            foreach (var row in rows) Apply(PresenceStreamRow.FromStored(row), row.StreamId);
+            var listed = rows.Select(r => r.UserId).ToHashSet();
+            List<string> stale;
+            lock (_gate)
+                stale = _latest.Values.Where(e => e.Presence.State != PresenceStates.Offline && !listed.Contains(e.Presence.UserId))
+                    .Select(e => e.Presence.UserId).ToList();
+            foreach (var user in stale)
+                if (await _db.Presence.GetAsync(user) is { } row) Apply(PresenceStreamRow.FromStored(row), row.StreamId);
+        }
+        catch (Exception e)
+        {
+            _log.LogWarning(e, "Catching up the presence stream from the database failed");
+        }
+    }
 
     /// <summary>
     /// Takes a user's new presence with the writer's token (rows of one user come in token order; an

@@ -124,6 +124,25 @@ public sealed class PresenceCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CatchUp_AppliesStoredRowsMissedOnTheWire()
+    {
+        var (cameOnline, wentOffline, unchanged) = (PresenceTestWorld.NewUser(), PresenceTestWorld.NewUser(), PresenceTestWorld.NewUser());
+        _w.Cache.Apply(Online(wentOffline), 1);
+        _w.Cache.Apply(Online(unchanged), 1);
+        await _w.Db.Presence.UpsertAsync(PresenceStreamRow.ToStored(Online(cameOnline), 4));
+        await _w.Db.Presence.UpsertAsync(PresenceStreamRow.ToStored(UserPresence.Offline(wentOffline), 2));
+        await _w.Db.Presence.UpsertAsync(PresenceStreamRow.ToStored(Online(unchanged) with { StatusMsg = "not announced" }, 1));
+        var before = _w.Cache.Position;
+
+        await _w.Cache.CatchUpAsync();
+
+        Assert.Equal(PresenceStates.Online, _w.Cache.Get(cameOnline)!.State);
+        Assert.Equal(PresenceStates.Offline, _w.Cache.Get(wentOffline)!.State);
+        Assert.Null(_w.Cache.Get(unchanged)!.StatusMsg);
+        Assert.Equal(new[] { cameOnline, wentOffline }.Order(), _w.Cache.GetChanged(before, _w.Cache.Position).Select(p => p.UserId).Order());
+    }
+
+    [Fact]
     public void Seed_KnownWithoutBeingAChange()
     {
         var user = PresenceTestWorld.NewUser();

@@ -30,7 +30,7 @@ public sealed class PresenceTestWorld : IAsyncDisposable
         w.Db = await MyelinDatabase.OpenAsync(DatabaseOptions.Sqlite(w._path));
         w.Rooms = new JoinedRoomsCache(w.Db, w.Bus);
         w.Bus.Subscribe(u => { lock (w.Updates) w.Updates.Add(u); });
-        w.Cache = new PresenceCache(w.Bus, w.Rooms, w.Time, NullLogger<PresenceCache>.Instance);
+        w.Cache = new PresenceCache(w.Bus, w.Db, w.Rooms, w.Time, NullLogger<PresenceCache>.Instance);
         return w;
     }
 
