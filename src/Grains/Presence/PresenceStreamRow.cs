@@ -27,11 +27,11 @@ public static class PresenceStreamRow
     public static UserPresence Parse(string json)
     {
         var o = JsonNode.Parse(json) as JsonObject ?? throw new FormatException("a presence row is a JSON object");
-        var userId = (string?)o["user_id"] ?? throw new FormatException("a presence row needs user_id");
-        var state = (string?)o["state"];
-        if (!PresenceStates.IsValid(state)) throw new FormatException($"not a presence state: {state}");
         try
         {
+            var userId = (string?)o["user_id"] ?? throw new FormatException("a presence row needs user_id");
+            var state = (string?)o["state"];
+            if (!PresenceStates.IsValid(state)) throw new FormatException($"not a presence state: {state}");
             return new UserPresence(userId, state!, (string?)o["status_msg"], (long?)o["last_active_ts"] ?? 0,
                 (long?)o["last_federation_update_ts"] ?? 0, (long?)o["last_user_sync_ts"] ?? 0, (bool?)o["currently_active"] ?? false);
         }

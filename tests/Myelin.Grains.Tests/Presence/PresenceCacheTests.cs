@@ -66,6 +66,8 @@ public sealed class PresenceCacheTests : IAsyncLifetime
     {
         Assert.ThrowsAny<FormatException>(() => _w.Cache.OnRow("x", 1, """{"user_id":"@a:b","state":"away"}"""));
         Assert.ThrowsAny<FormatException>(() => _w.Cache.OnRow("x", 1, """{"state":"online"}"""));
+        Assert.ThrowsAny<FormatException>(() => _w.Cache.OnRow("x", 1, """{"user_id":5,"state":"online"}"""));
+        Assert.ThrowsAny<FormatException>(() => _w.Cache.OnRow("x", 1, """{"user_id":"@a:b","state":"online","last_active_ts":"x"}"""));
     }
 
     [Fact]
