@@ -35,16 +35,24 @@ public sealed class UserActivity(IGrainFactory grains, PresenceOptions options, 
         var now = Now;
         var until = now + (long)timeout.TotalMilliseconds;
         var key = (me.UserId, me.DeviceId);
-        if (_syncs.TryGetValue(key, out var told) && told.State == state && (now - told.At < RetellAfter || until <= told.Until)) return;
+        var known = _syncs.TryGetValue(key, out var told) && told.State == state;
+        if (known && (now - told!.At < RetellAfter || until <= told.Until)) return;
         if (_syncs.Count > SweepAbove)
             foreach (var (k, t) in _syncs)
                 if (now - t.Until > 60_000) _syncs.TryRemove(k, out _);
         _syncs[key] = new Told(state, now, until);
+        var call = TellAsync(me, key, state, timeout);
+        // A new device or state is awaited, so this very sync carries the change; a renewal is not.
+        if (!known) await call;
+    }
+
+    async Task TellAsync(Requester me, (string, string) key, string state, TimeSpan timeout)
+    {
         try
         {
             await grains.Presence(me.UserId).Syncing(me.DeviceId, state, timeout);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
             // Presence is best effort: the sync goes on, and the next one tells the grain again.
             _syncs.TryRemove(key, out _);
