@@ -30,6 +30,7 @@ public static class GatewayHosting
     {
         services.AddSingleton<AccessTokens>();
         services.AddSingleton<SyncNotifier>();
+        services.AddSingleton<UserActivity>();
         services.AddSingleton<UserInteractiveAuth>();
         services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {

@@ -32,6 +32,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
         Receipts = new ReceiptStore(db, StreamIds);
         Events = new EventStore(db);
         StreamWriterPositions = new StreamWriterPositionStore(db);
+        Presence = new PresenceStore(db);
     }
 
     /// <summary>Connects and applies the schema deltas not yet applied.</summary>
@@ -69,6 +70,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IEventStore Events { get; }
     public IStreamIdGenerator StreamIds { get; }
     public IStreamWriterPositionStore StreamWriterPositions { get; }
+    public IPresenceStore Presence { get; }
 
     /// <summary>The schema versions applied, ascending (for diagnostics and tests).</summary>
     public async Task<IReadOnlyList<int>> GetSchemaVersionsAsync()

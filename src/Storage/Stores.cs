@@ -260,3 +260,18 @@ public interface IStreamIdGenerator
     /// <summary>The highest position committed by <see cref="WriteAtNextAsync"/> (waits for one in flight).</summary>
     Task<long> CurrentCommittedAsync(string stream);
 }
+
+/// <summary>A user's last presence as stored (Synapse's presence_stream columns), with the writer's token.</summary>
+public sealed record StoredPresence(
+    string UserId, string State, string? StatusMsg, long LastActiveTs, long LastFederationUpdateTs, long LastUserSyncTs,
+    bool CurrentlyActive, long StreamId);
+
+/// <summary>Each user's last presence: what a presence writer resumes from, never read by /sync.</summary>
+public interface IPresenceStore
+{
+    /// <summary>Stores the user's presence, unless a row with a higher stream_id is there already.</summary>
+    Task UpsertAsync(StoredPresence presence);
+    Task<StoredPresence?> GetAsync(string userId);
+    /// <summary>Every user whose stored presence is not offline (what a starting process shows).</summary>
+    Task<IReadOnlyList<StoredPresence>> GetNotOfflineAsync();
+}

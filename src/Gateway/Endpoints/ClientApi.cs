@@ -34,6 +34,7 @@ public static class ClientApi
             g.MapToDevice();
             g.MapTyping();
             g.MapReceipts();
+            g.MapPresence();
             g.MapSync();
             g.MapLegacySync();
         }

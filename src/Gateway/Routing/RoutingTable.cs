@@ -128,7 +128,7 @@ public static class RoutingTable
         new(@"^/_matrix/client/(r0|v3|unstable)/.*/account_data", "AccountData", Owners.AccountData, true, $"/_matrix/client/v3/user/{U}/account_data/m.direct"),
 
         // Presence requests
-        new(@"^/_matrix/client/(api/v1|r0|v3|unstable)/presence/", "Presence", Owners.Presence, false, $"/_matrix/client/v3/presence/{U}/status"),
+        new(@"^/_matrix/client/(api/v1|r0|v3|unstable)/presence/", "Presence", Owners.Presence, true, $"/_matrix/client/v3/presence/{U}/status"),
 
         // Pagination requests
         new(@"^/_matrix/client/(api/v1|r0|v3|unstable)/rooms/.*/messages$", "RoomRead", Owners.Room, true, $"/_matrix/client/v3/rooms/{R}/messages"),

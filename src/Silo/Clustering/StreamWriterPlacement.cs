@@ -1,3 +1,4 @@
+using Myelin.Grains.Presence;
 using Myelin.Grains.Rooms;
 using Myelin.Grains.Streams;
 using Myelin.Grains.Typing;
@@ -23,6 +24,7 @@ public static class StreamWriterGrains
         [typeof(ToDeviceGrain)] = StreamNames.ToDevice,
         [typeof(TypingGrain)] = StreamNames.Typing,
         [typeof(ReceiptsGrain)] = StreamNames.Receipts,
+        [typeof(PresenceGrain)] = StreamNames.Presence,
     };
 }
 

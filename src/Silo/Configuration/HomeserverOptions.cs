@@ -1,3 +1,4 @@
+using Myelin.Grains.Presence;
 using Myelin.Storage;
 
 namespace Myelin.Silo.Configuration;
@@ -29,6 +30,7 @@ public sealed class HomeserverOptions
     public required OrleansOptions Orleans { get; init; }
     public string WorkerName => Cluster.WorkerName;
     public ClusterOptions Cluster { get; init; } = new();
+    public PresenceOptions Presence { get; init; } = new();
     public ConfigDocument? Source { get; init; }
 
     public static HomeserverOptions FromConfig(ConfigDocument c)
@@ -78,11 +80,21 @@ public sealed class HomeserverOptions
                 c.String("orleans.cluster_id", "myelin")!,
                 c.String("orleans.service_id", "myelin")!),
             Cluster = cluster,
+            Presence = ParsePresence(c),
             Source = c,
         };
     }
 
     static string EnsureSlash(string s) => s.EndsWith('/') ? s : s + "/";
+
+    /// <summary>Synapse's <c>presence.enabled</c> (true, false or "untracked"; the older <c>use_presence</c> when absent).</summary>
+    static PresenceOptions ParsePresence(ConfigDocument c) => c.Get("presence.enabled") switch
+    {
+        null => new PresenceOptions(c.Bool("use_presence", true), c.Bool("use_presence", true)),
+        bool enabled => new PresenceOptions(enabled, enabled),
+        "untracked" => new PresenceOptions(Enabled: true, Tracked: false),
+        _ => throw c.Error("presence.enabled", "must be true, false or untracked"),
+    };
 
     static IReadOnlyList<ListenerOptions> ParseListeners(ConfigDocument c)
     {

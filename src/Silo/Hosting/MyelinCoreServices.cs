@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Myelin.Grains;
+using Myelin.Grains.Presence;
 using Myelin.Grains.Rooms;
 using Myelin.Grains.Streams;
 using Myelin.Grains.Sync;
@@ -57,9 +58,15 @@ public static class MyelinCoreServices
         services.AddSingleton<ISyncSection, TypingSyncSection>();
         services.AddSingleton<ReceiptsWriter>();
         services.AddSingleton<Myelin.Grains.Sync.ISyncSection, ReceiptsSyncSection>();
+        services.AddSingleton(options.Presence);
+        services.AddSingleton<JoinedRoomsCache>();
+        services.AddSingleton<PresenceCache>();
+        services.AddSingleton<IStreamRowConsumer>(sp => sp.GetRequiredService<PresenceCache>());
+        services.AddSingleton<ISyncSection, PresenceSyncSection>();
         // Registered before Orleans: the stream is on the wire and at its starting position before any
         // grain persists or syncs.
         services.AddHostedService<ReplicationStartup>();
+        services.AddHostedService<PresenceStartup>();
     }
 
     /// <summary>Connects the bus to Redis (when clustered) and starts the events stream; stops them last.</summary>

@@ -18,13 +18,15 @@ public static class RoomSendEndpoints
     }
 
     /// <summary>`PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}`</summary>
-    static async Task<IResult> Send(HttpContext ctx, string roomId, string eventType, string txnId, IGrainFactory grains)
+    static async Task<IResult> Send(HttpContext ctx, string roomId, string eventType, string txnId, IGrainFactory grains,
+        UserActivity activity)
     {
         var me = await ctx.AuthAsync();
         var content = await JsonBody.ReadObjectAsync(ctx.Request);
         var type = CheckEventType(eventType);
         var id = await grains.Room(RoomAccess.CheckRoomId(roomId))
             .Send(new EventDraft(type, null, me.UserId, content.ToJsonString()), new TxnKey(me.UserId, me.DeviceId, txnId));
+        activity.Acted(me); // spec: sending a message is activity (last_active_ago)
         return EventIdResult(id);
     }
 

@@ -20,7 +20,8 @@ public static class SyncEndpoints
     }
 
     /// <summary>`GET /_matrix/client/v3/sync`</summary>
-    static async Task<IResult> Sync(HttpContext ctx, IGrainFactory grains, MyelinDatabase db, SyncNotifier notifier)
+    static async Task<IResult> Sync(HttpContext ctx, IGrainFactory grains, MyelinDatabase db, SyncNotifier notifier,
+        UserActivity activity)
     {
         var me = await ctx.AuthAsync();
         var q = ctx.Request.Query;
@@ -33,6 +34,7 @@ public static class SyncEndpoints
             throw MatrixException.InvalidParam("'set_presence' must be online, offline or unavailable");
         if (since is not null && !SyncToken.TryParse(since, out _))
             throw MatrixException.InvalidParam("Invalid 'since' token");
+        await activity.SyncingAsync(me, setPresence, timeout);
 
         var deadline = DateTime.UtcNow + timeout;
         var grain = grains.Sync(me.UserId);
