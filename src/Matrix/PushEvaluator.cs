@@ -5,8 +5,9 @@ using System.Text.RegularExpressions;
 
 namespace Myelin.Matrix;
 
-/// <summary>What one member's push rules say about one event.</summary>
-public readonly record struct PushDecision(bool Notify, bool Highlight, string? Sound, string? RuleId)
+/// <summary>What one member's push rules say about one event. <paramref name="ActionsJson"/>: the matching
+/// rule's actions as JSON (what event_push_actions and GET /notifications keep).</summary>
+public readonly record struct PushDecision(bool Notify, bool Highlight, string? Sound, string? RuleId, string? ActionsJson = null)
 {
     public static readonly PushDecision None = new(false, false, null, null);
 }
@@ -63,7 +64,7 @@ public sealed class PushRuleEvaluator
 {
     delegate bool Condition(PushEvent e, PushContext ctx);
 
-    sealed record CompiledRule(string RuleId, Condition[] Conditions, bool Notify, bool Highlight, string? Sound);
+    sealed record CompiledRule(string RuleId, Condition[] Conditions, bool Notify, bool Highlight, string? Sound, string ActionsJson);
 
     static readonly Dictionary<(string Pattern, bool Words), Regex> GlobCache = new();
     readonly CompiledRule[] _rules;
@@ -88,7 +89,7 @@ public sealed class PushRuleEvaluator
             var all = true;
             foreach (var c in rule.Conditions)
                 if (!c(e, ctx)) { all = false; break; }
-            if (all) return new PushDecision(rule.Notify, rule.Highlight, rule.Sound, rule.RuleId);
+            if (all) return new PushDecision(rule.Notify, rule.Highlight, rule.Sound, rule.RuleId, rule.ActionsJson);
         }
         return PushDecision.None;
     }
@@ -108,8 +109,8 @@ public sealed class PushRuleEvaluator
             case "content":
                 var pattern = rule["pattern"]?.GetValue<string>();
                 if (pattern is null) return null;
-                var regex = Glob(pattern, words: true);
-                conditions = [(e, _) => e.Body is { } b && regex.IsMatch(b)];
+                var matches = Matcher(pattern, words: true);
+                conditions = [(e, _) => e.Body is { } b && matches(b)];
                 break;
             case "room":
                 conditions = [(e, _) => e.RoomId == id];
@@ -120,8 +121,9 @@ public sealed class PushRuleEvaluator
             default:
                 return null;
         }
-        var (notify, highlight, sound) = Actions(rule["actions"] as JsonArray);
-        return new CompiledRule(id, conditions, notify, highlight, sound);
+        var actions = rule["actions"] as JsonArray;
+        var (notify, highlight, sound) = Actions(actions);
+        return new CompiledRule(id, conditions, notify, highlight, sound, actions?.ToJsonString() ?? "[]");
     }
 
     static bool Never(PushEvent e, PushContext ctx) => false;
@@ -152,8 +154,8 @@ public sealed class PushRuleEvaluator
             {
                 if (key is null || c["pattern"] is not JsonValue p || !p.TryGetValue<string>(out var pattern)) return null;
                 // spec: content.body matches any substring on word boundaries, other keys the whole value.
-                var regex = Glob(pattern, words: key == "content.body");
-                return (e, _) => e.String(key) is { } s && regex.IsMatch(s);
+                var matches = Matcher(pattern, words: key == "content.body");
+                return (e, _) => e.String(key) is { } s && matches(s);
             }
             case "event_property_is":
             {
@@ -168,8 +170,7 @@ public sealed class PushRuleEvaluator
                 return (e, _) => e.Property(key) is JsonArray arr && arr.Any(x => ScalarEquals(x, expected));
             }
             case "contains_display_name":
-                return (e, ctx) => ctx.DisplayName is { Length: > 0 } name && e.Body is { } body
-                    && Glob(name, words: true, literal: true).IsMatch(body);
+                return (e, ctx) => ctx.DisplayName is { Length: > 0 } name && e.Body is { } body && ContainsWord(body, name);
             case "room_member_count":
             {
                 if (c["is"] is not JsonValue iv || !iv.TryGetValue<string>(out var spec)) return null;
@@ -212,22 +213,52 @@ public sealed class PushRuleEvaluator
         };
     }
 
-    /// <summary>spec appendices "Glob-style matching": * any run, ? one character; case-insensitive.</summary>
-    static Regex Glob(string pattern, bool words, bool literal = false)
+    /// <summary>
+    /// spec appendices "Glob-style matching": * any run, ? one character; case-insensitive; with
+    /// <paramref name="words"/>, anywhere in the value on word boundaries. A pattern with no wildcard (the
+    /// defaults' user ID and type patterns, most keywords) is compared as a string: no regex to build per
+    /// user, none to run per event.
+    /// </summary>
+    static Func<string, bool> Matcher(string pattern, bool words)
+    {
+        if (pattern.Length > 0 && pattern.AsSpan().IndexOfAny('*', '?') < 0)
+            return words ? s => ContainsWord(s, pattern) : s => string.Equals(s, pattern, StringComparison.OrdinalIgnoreCase);
+        return Glob(pattern, words).IsMatch;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="word"/> occurs in <paramref name="text"/>, ignoring case, with neither an ASCII
+    /// letter, a digit nor '_' right before or after it (the spec's word boundary for content.body).
+    /// </summary>
+    public static bool ContainsWord(string text, string word)
+    {
+        if (word.Length == 0) return false;
+        for (var from = 0; from <= text.Length - word.Length;)
+        {
+            var at = text.IndexOf(word, from, StringComparison.OrdinalIgnoreCase);
+            if (at < 0) return false;
+            var end = at + word.Length;
+            if ((at == 0 || !IsWordChar(text[at - 1])) && (end == text.Length || !IsWordChar(text[end]))) return true;
+            from = at + 1;
+        }
+        return false;
+    }
+
+    static bool IsWordChar(char c) => char.IsAsciiLetterOrDigit(c) || c == '_';
+
+    static Regex Glob(string pattern, bool words)
     {
         lock (GlobCache)
         {
-            if (GlobCache.TryGetValue((literal ? "\0" + pattern : pattern, words), out var cached)) return cached;
+            if (GlobCache.TryGetValue((pattern, words), out var cached)) return cached;
             var sb = new StringBuilder();
-            if (literal) sb.Append(Regex.Escape(pattern));
-            else
-                foreach (var ch in pattern)
-                    sb.Append(ch switch { '*' => ".*?", '?' => ".", _ => Regex.Escape(ch.ToString()) });
+            foreach (var ch in pattern)
+                sb.Append(ch switch { '*' => ".*?", '?' => ".", _ => Regex.Escape(ch.ToString()) });
             var body = sb.ToString();
             var full = words ? $"(?:^|[^A-Za-z0-9_]){body}(?:[^A-Za-z0-9_]|$)" : $"^{body}$";
             var regex = new Regex(full, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.Compiled);
             if (GlobCache.Count > 10_000) GlobCache.Clear();
-            GlobCache[(literal ? "\0" + pattern : pattern, words)] = regex;
+            GlobCache[(pattern, words)] = regex;
             return regex;
         }
     }

@@ -30,6 +30,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
         AccountData = new AccountDataStore(db, StreamIds);
         Events = new EventStore(db);
         StreamWriterPositions = new StreamWriterPositionStore(db);
+        PushActions = new PushActionStore(db);
     }
 
     /// <summary>Connects and applies the schema deltas not yet applied.</summary>
@@ -65,6 +66,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IEventStore Events { get; }
     public IStreamIdGenerator StreamIds { get; }
     public IStreamWriterPositionStore StreamWriterPositions { get; }
+    public IPushActionStore PushActions { get; }
 
     /// <summary>The schema versions applied, ascending (for diagnostics and tests).</summary>
     public async Task<IReadOnlyList<int>> GetSchemaVersionsAsync()

@@ -53,6 +53,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(Recent);
             silo.Services.AddSingleton(Stream);
             silo.Services.AddSingleton<EventPersister>();
+            silo.Services.AddSingleton<PushRulesCache>();
         }
     }
 }

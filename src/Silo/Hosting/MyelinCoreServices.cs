@@ -46,6 +46,8 @@ public static class MyelinCoreServices
         services.AddSingleton(sp => new StreamFanout(db, sp.GetRequiredService<IReplicationBus>(), sp.GetService<IReplicationWire>(),
             sp.GetServices<IStreamRowConsumer>(), sp.GetRequiredService<ILogger<StreamFanout>>()));
         services.AddSingleton<AccountDataWriter>();
+        services.AddSingleton<PushRulesCache>();
+        services.AddSingleton<Myelin.Grains.Sync.ISyncSection, Myelin.Grains.Sync.NotificationCountsSection>();
         // Registered before Orleans: the stream is on the wire and at its starting position before any
         // grain persists or syncs.
         services.AddHostedService<ReplicationStartup>();
