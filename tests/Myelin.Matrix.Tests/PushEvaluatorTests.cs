@@ -180,6 +180,51 @@ public sealed class PushEvaluatorTests
         Assert.False(eval.Evaluate(Message("Alicealot"), Ctx()).Highlight);
     }
 
+    // A pattern without wildcards is compared as a string (no regex): the same results as the glob.
+    [Theory]
+    [InlineData("lunch", "Lunch at noon", true)]
+    [InlineData("lunch", "LUNCH", true)]
+    [InlineData("lunch", "(lunch)", true)]
+    [InlineData("lunch", "lunchtime", false)]
+    [InlineData("lunch", "a_lunch", false)]
+    [InlineData("lunch", "lunch2", false)]
+    [InlineData("lunch", "lunchy lunch", true)] // a later occurrence on word boundaries counts
+    [InlineData("big deal", "a BIG DEAL!", true)]
+    [InlineData("c++", "i like c++.", true)]
+    [InlineData("lunch", "", false)]
+    public void Evaluate_LiteralContentPattern_MatchesWholeWordsOnly(string pattern, string body, bool matches)
+    {
+        var eval = With(s => s.Put("content", "kw", new JsonObject { ["actions"] = new JsonArray("notify"), ["pattern"] = pattern }, null, null));
+        Assert.Equal(matches, eval.Evaluate(Message(body), Ctx()).RuleId == "kw");
+    }
+
+    [Theory]
+    [InlineData("M.Room.Topic", true)]
+    [InlineData("m.room.topi", false)]
+    [InlineData("m.room.topics", false)]
+    public void Evaluate_LiteralEventMatch_WholeValueIgnoringCase(string pattern, bool matches)
+    {
+        var eval = With(s => s.Put("override", "t", JsonNode.Parse($$$"""{"actions":["notify"],"conditions":[{"kind":"event_match","key":"type","pattern":"{{{pattern}}}"}]}""")!.AsObject(), null, null));
+        var ev = Event($$$"""{"type":"m.room.topic","state_key":"","sender":"{{{Bob}}}","room_id":"{{{Room}}}","content":{"topic":"x"}}""");
+        Assert.Equal(matches, eval.Evaluate(ev, Ctx()).RuleId == "t");
+    }
+
+    [Theory]
+    [InlineData("Alice", "ALICE, hi", true)]
+    [InlineData("Alice", "malice", false)]
+    [InlineData("Dr. Who", "is dr. who in?", true)]
+    [InlineData("Dr. Who", "dr whom", false)]
+    public void ContainsWord_WordBoundariesIgnoringCase(string word, string text, bool expected) =>
+        Assert.Equal(expected, PushRuleEvaluator.ContainsWord(text, word));
+
+    [Fact]
+    public void Evaluate_Match_CarriesTheRuleActionsAsJson()
+    {
+        var d = Defaults().Evaluate(Message("hello"), Ctx(members: 2));
+        Assert.Equal(".m.rule.room_one_to_one", d.RuleId);
+        Assert.Equal("""["notify",{"set_tweak":"sound","value":"default"}]""", d.ActionsJson);
+    }
+
     [Fact]
     public void Evaluate_UnknownCondition_NeverMatches()
     {
