@@ -59,6 +59,13 @@ public sealed class PushEvent
 /// <summary>
 /// Evaluates a user's push ruleset (spec: "Push Rules") against events: the first enabled rule whose
 /// conditions all hold decides the actions. Rules are compiled once per ruleset; globs become regexes.
+/// <para>
+/// Compiled for its owner, a ruleset compares the conditions that name the owner's own user ID (the
+/// defaults' invite and mention rules) with the evaluated member's user ID instead, so one evaluator serves
+/// every user whose rules differ only by their ID (nearly everyone keeps the defaults): in a large room the
+/// members share one compiled ruleset, which stays in the CPU's caches. <see cref="ShareKey"/> tells which
+/// users may share.
+/// </para>
 /// </summary>
 public sealed class PushRuleEvaluator
 {
@@ -66,20 +73,56 @@ public sealed class PushRuleEvaluator
 
     sealed record CompiledRule(string RuleId, Condition[] Conditions, bool Notify, bool Highlight, string? Sound, string ActionsJson);
 
+    /// <summary>Stands for the owner's user ID in <see cref="ShareKey"/> (no user ID contains a NUL).</summary>
+    const string OwnerPlaceholder = "\u0000owner";
+
     static readonly Dictionary<(string Pattern, bool Words), Regex> GlobCache = new();
     readonly CompiledRule[] _rules;
 
-    public PushRuleEvaluator(JsonObject ruleset)
+    /// <summary>The ruleset compiled as it is: every condition compares with the values written in it.</summary>
+    public PushRuleEvaluator(JsonObject ruleset) : this(ruleset, owner: null)
     {
-        var global = ruleset["global"] as JsonObject ?? new JsonObject();
+    }
+
+    /// <summary>
+    /// The ruleset of <paramref name="owner"/>: a condition whose value is exactly the owner's user ID
+    /// (event_match without wildcards, event_property_is, event_property_contains, a content rule's pattern)
+    /// compares with <see cref="PushContext.UserId"/>. Two users' evaluators with the same
+    /// <see cref="ShareKey"/> decide alike for either user.
+    /// </summary>
+    public PushRuleEvaluator(JsonObject ruleset, string? owner)
+    {
+        // The copy records the conditions bound to the owner (their value becomes the placeholder): what is
+        // left names the ruleset up to its owner.
+        var source = owner is null ? ruleset : (JsonObject)ruleset.DeepClone();
+        var global = source["global"] as JsonObject ?? new JsonObject();
         var rules = new List<CompiledRule>();
         foreach (var kind in PushRuleSet.Kinds)
             foreach (var rule in (global[kind] as JsonArray ?? []).OfType<JsonObject>())
             {
                 if (rule["enabled"] is JsonValue en && en.TryGetValue<bool>(out var enabled) && !enabled) continue;
-                if (Compile(kind, rule) is { } compiled) rules.Add(compiled);
+                if (Compile(kind, rule, owner) is { } compiled) rules.Add(compiled);
             }
         _rules = rules.ToArray();
+        if (owner is not null)
+        {
+            // A ruleset holding a NUL of its own could pass for one with a bound condition: never shared.
+            var own = ruleset.ToJsonString().Contains("\\u0000", StringComparison.Ordinal);
+            ShareKey = own ? owner + "\n" + source.ToJsonString() : source.ToJsonString();
+        }
+    }
+
+    /// <summary>The ruleset with the owner's ID taken out (null when compiled without an owner): evaluators
+    /// of different users with equal keys are interchangeable.</summary>
+    public string? ShareKey { get; }
+
+    /// <summary>Whether the value is the owner's ID, to be compared with the evaluated member's; if so the
+    /// ruleset copy gets the placeholder in its place.</summary>
+    static bool BindsOwner(JsonObject holder, string property, string value, string? owner)
+    {
+        if (owner is null || value != owner || value.AsSpan().IndexOfAny('*', '?') >= 0) return false;
+        holder[property] = OwnerPlaceholder;
+        return true;
     }
 
     public PushDecision Evaluate(PushEvent e, PushContext ctx)
@@ -94,7 +137,7 @@ public sealed class PushRuleEvaluator
         return PushDecision.None;
     }
 
-    static CompiledRule? Compile(string kind, JsonObject rule)
+    static CompiledRule? Compile(string kind, JsonObject rule, string? owner)
     {
         var id = rule["rule_id"]?.GetValue<string>() ?? "";
         Condition[] conditions;
@@ -103,12 +146,17 @@ public sealed class PushRuleEvaluator
             case "override" or "underride":
                 var list = new List<Condition>();
                 foreach (var c in (rule["conditions"] as JsonArray ?? []).OfType<JsonObject>())
-                    list.Add(CompileCondition(c) ?? Never); // spec: an unknown condition never matches
+                    list.Add(CompileCondition(c, owner) ?? Never); // spec: an unknown condition never matches
                 conditions = list.ToArray();
                 break;
             case "content":
                 var pattern = rule["pattern"]?.GetValue<string>();
                 if (pattern is null) return null;
+                if (BindsOwner(rule, "pattern", pattern, owner))
+                {
+                    conditions = [(e, ctx) => e.Body is { } b && ContainsWord(b, ctx.UserId)];
+                    break;
+                }
                 var matches = Matcher(pattern, words: true);
                 conditions = [(e, _) => e.Body is { } b && matches(b)];
                 break;
@@ -145,7 +193,7 @@ public sealed class PushRuleEvaluator
         return (notify, highlight, sound);
     }
 
-    static Condition? CompileCondition(JsonObject c)
+    static Condition? CompileCondition(JsonObject c, string? owner)
     {
         var key = c["key"] is JsonValue k && k.TryGetValue<string>(out var ks) ? ks : null;
         switch (c["kind"]?.GetValue<string>())
@@ -154,18 +202,26 @@ public sealed class PushRuleEvaluator
             {
                 if (key is null || c["pattern"] is not JsonValue p || !p.TryGetValue<string>(out var pattern)) return null;
                 // spec: content.body matches any substring on word boundaries, other keys the whole value.
+                if (BindsOwner(c, "pattern", pattern, owner))
+                    return key == "content.body"
+                        ? (e, ctx) => e.String(key) is { } s && ContainsWord(s, ctx.UserId)
+                        : (e, ctx) => string.Equals(e.String(key), ctx.UserId, StringComparison.OrdinalIgnoreCase);
                 var matches = Matcher(pattern, words: key == "content.body");
                 return (e, _) => e.String(key) is { } s && matches(s);
             }
             case "event_property_is":
             {
                 if (key is null || !c.ContainsKey("value")) return null;
+                if (c["value"] is JsonValue ov && ov.TryGetValue<string>(out var os) && BindsOwner(c, "value", os, owner))
+                    return (e, ctx) => e.String(key) == ctx.UserId;
                 var expected = c["value"];
                 return (e, _) => e.Has(key) && ScalarEquals(e.Property(key), expected);
             }
             case "event_property_contains":
             {
                 if (key is null || !c.ContainsKey("value")) return null;
+                if (c["value"] is JsonValue ov && ov.TryGetValue<string>(out var os) && BindsOwner(c, "value", os, owner))
+                    return (e, ctx) => e.Property(key) is JsonArray arr && arr.Any(x => IsString(x, ctx.UserId));
                 var expected = c["value"];
                 return (e, _) => e.Property(key) is JsonArray arr && arr.Any(x => ScalarEquals(x, expected));
             }
@@ -195,6 +251,9 @@ public sealed class PushRuleEvaluator
                 return null;
         }
     }
+
+    static bool IsString(JsonNode? node, string expected) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() == expected;
 
     /// <summary>spec: non-compound values compare exactly — strings, integers, booleans and null, no casting.</summary>
     static bool ScalarEquals(JsonNode? actual, JsonNode? expected)

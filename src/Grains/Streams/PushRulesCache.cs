@@ -12,6 +12,11 @@ namespace Myelin.Grains.Streams;
 /// are persisted (the rules cache behind Synapse's BulkPushRuleEvaluator). A ruleset is loaded from the
 /// user's m.push_rules account data on a miss (none stored: the defaults), and dropped when the bus reports
 /// account data (or push rules) of the user, which the push rules grain writes on every change.
+/// <para>
+/// Users whose rules differ only by their user ID share one compiled evaluator
+/// (<see cref="PushRuleEvaluator.ShareKey"/>): everyone on the defaults, so a large room's members cost
+/// one ruleset in memory, and evaluating them stays within the CPU's caches.
+/// </para>
 /// </summary>
 public sealed class PushRulesCache : IDisposable
 {
@@ -22,6 +27,9 @@ public sealed class PushRulesCache : IDisposable
     readonly MyelinDatabase _db;
     readonly ILogger<PushRulesCache> _log;
     readonly ConcurrentDictionary<string, PushRuleEvaluator> _rules = new(StringComparer.Ordinal);
+    // Evaluators by share key; entries are never invalid (a key is the ruleset itself), only bounded.
+    readonly ConcurrentDictionary<string, PushRuleEvaluator> _shared = new(StringComparer.Ordinal);
+    PushRuleEvaluator? _defaults;
     readonly long[] _changes = new long[Stripes];
     readonly IDisposable _subscription;
     long _generation;
@@ -51,6 +59,7 @@ public sealed class PushRulesCache : IDisposable
             _rules.Clear();
             Interlocked.Increment(ref _generation);
         }
+        if (_shared.Count > MaxUsers / 10) _shared.Clear();
         var result = new Dictionary<string, PushRuleEvaluator>(users.Length, StringComparer.Ordinal);
         for (var i = 0; i < users.Length; i++)
         {
@@ -70,7 +79,12 @@ public sealed class PushRulesCache : IDisposable
             try { stored = JsonNode.Parse(storedJson) as JsonObject; }
             catch (JsonException e) { _log.LogWarning("Ignoring unreadable m.push_rules of {UserId}: {Error}", userId, e.Message); }
         }
-        return new PushRuleEvaluator(PushRuleSet.FromStored(userId, stored).ToJson());
+        // No rules stored: the server defaults, the same for everyone up to their ID.
+        if (stored is null && _defaults is { } defaults) return defaults;
+        var compiled = new PushRuleEvaluator(PushRuleSet.FromStored(userId, stored).ToJson(), owner: userId);
+        var shared = _shared.GetOrAdd(compiled.ShareKey!, compiled);
+        if (stored is null) _defaults = shared;
+        return shared;
     }
 
     // Runs on the bus's thread: only drops entries.

@@ -260,6 +260,21 @@ public sealed class RoomPushEvaluatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cache_UsersWhoseRulesDifferOnlyByTheirId_ShareOneEvaluator()
+    {
+        string bob = NewUser(), carol = NewUser(), dave = NewUser(), erin = NewUser();
+        await StoreRulesAsync(dave, s => s.Put("content", "kw", JsonNode.Parse("""{"pattern":"lunch","actions":["notify"]}""")!.AsObject(), null, null));
+        // Rules stored, but only the defaults' enabled flag set to what it is: still the defaults.
+        await StoreRulesAsync(erin, s => s.SetEnabled("underride", ".m.rule.message", true));
+
+        var loaded = await _cache.LoadAsync([bob, carol, dave, erin]);
+
+        Assert.Same(loaded[bob], loaded[carol]);
+        Assert.Same(loaded[bob], loaded[erin]);
+        Assert.NotSame(loaded[bob], loaded[dave]);
+    }
+
+    [Fact]
     public async Task Cache_CatchUpAfterWireLoss_DropsEveryRulesetAndMovesTheGeneration()
     {
         string bob = NewUser(), carol = NewUser();
