@@ -33,6 +33,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
         Events = new EventStore(db);
         StreamWriterPositions = new StreamWriterPositionStore(db);
         Presence = new PresenceStore(db);
+        PushActions = new PushActionStore(db);
     }
 
     /// <summary>Connects and applies the schema deltas not yet applied.</summary>
@@ -71,6 +72,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IStreamIdGenerator StreamIds { get; }
     public IStreamWriterPositionStore StreamWriterPositions { get; }
     public IPresenceStore Presence { get; }
+    public IPushActionStore PushActions { get; }
 
     /// <summary>The schema versions applied, ascending (for diagnostics and tests).</summary>
     public async Task<IReadOnlyList<int>> GetSchemaVersionsAsync()

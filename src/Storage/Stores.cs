@@ -172,7 +172,12 @@ public sealed record StoredEvent(
 public sealed record NewEvent(
     string EventId, string RoomId, string Type, string? StateKey, string Sender, long Depth,
     long OriginServerTs, string Json, string? Membership,
-    string? Redacts = null, string? RedactedTargetJson = null, EventTxn? Txn = null);
+    string? Redacts = null, string? RedactedTargetJson = null, EventTxn? Txn = null,
+    IReadOnlyList<NewPushAction>? PushActions = null);
+
+/// <summary>What a local member's push rules say about an event (event_push_actions): written in the event's
+/// own transaction, so an acknowledged event never loses its notifications.</summary>
+public sealed record NewPushAction(string UserId, string ActionsJson, bool Notify, bool Highlight);
 
 /// <summary>The client transaction an event answers: recorded in event_txn_id in the event's own transaction,
 /// so a retry after a crash still finds it.</summary>
@@ -185,8 +190,8 @@ public interface IEventStore
 {
     /// <summary>
     /// Persists events in one transaction: the events, current state (state events replace the
-    /// (type, state_key) entry), local_current_membership for m.room.member, and forward extremities
-    /// (each room's newest event replaces the room's extremities). Each event's StreamOrdering is taken
+    /// (type, state_key) entry), local_current_membership for m.room.member, the events' push actions, and
+    /// forward extremities (each room's newest event replaces the room's extremities). Each event's StreamOrdering is taken
     /// from the list given (already allocated by the caller, increasing).
     /// </summary>
     Task PersistEventsAsync(IReadOnlyList<(NewEvent Event, long StreamOrdering)> events);
@@ -274,4 +279,31 @@ public interface IPresenceStore
     Task<StoredPresence?> GetAsync(string userId);
     /// <summary>Every user whose stored presence is not offline (what a starting process shows).</summary>
     Task<IReadOnlyList<StoredPresence>> GetNotOfflineAsync();
+}
+
+/// <summary>A room's unread notification counts for a user. <paramref name="LatestUnread"/>: stream position
+/// of the newest counted action (0 when none); <paramref name="ReceiptStreamId"/>: receipts-stream position
+/// of the user's latest read receipt that counts (0 when none), so a caller can tell the counts moved.</summary>
+public sealed record UnreadCounts(string RoomId, long Notifications, long Highlights, long LatestUnread, long ReceiptStreamId);
+
+/// <summary>One entry of GET /notifications.</summary>
+public sealed record NotificationRow(StoredEvent Event, string ActionsJson, bool Highlight, bool Read);
+
+/// <summary>Push actions (event_push_actions, written by <see cref="IEventStore.PersistEventsAsync"/>) and what is
+/// read from them: unread counts for /sync, the notification list, and the rulesets evaluation needs.</summary>
+public interface IPushActionStore
+{
+    /// <summary>
+    /// For every room given (one row each): the user's notifying actions with stream position after their
+    /// latest m.read or m.read.private receipt in the room (unthreaded or main thread) and at most
+    /// <paramref name="upToStreamOrdering"/>. One query whatever the number of rooms.
+    /// </summary>
+    Task<IReadOnlyList<UnreadCounts>> GetUnreadCountsAsync(string userId, IReadOnlyCollection<string> roomIds, long upToStreamOrdering);
+
+    /// <summary>The user's notifications, newest first, with stream position below <paramref name="before"/>
+    /// when given; only highlighted ones when <paramref name="onlyHighlight"/>.</summary>
+    Task<IReadOnlyList<NotificationRow>> GetNotificationsAsync(string userId, long? before, int limit, bool onlyHighlight);
+
+    /// <summary>The stored m.push_rules global account data of each user who has one (user ID → JSON).</summary>
+    Task<IReadOnlyDictionary<string, string>> GetPushRulesAsync(IReadOnlyCollection<string> userIds);
 }

@@ -70,6 +70,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<ToDeviceWriter>();
             silo.Services.AddSingleton<AccountDataWriter>();
             silo.Services.AddSingleton<ReceiptsWriter>();
+            silo.Services.AddSingleton<PushRulesCache>();
         }
     }
 }

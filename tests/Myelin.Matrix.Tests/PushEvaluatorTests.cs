@@ -180,6 +180,131 @@ public sealed class PushEvaluatorTests
         Assert.False(eval.Evaluate(Message("Alicealot"), Ctx()).Highlight);
     }
 
+    // A pattern without wildcards is compared as a string (no regex): the same results as the glob.
+    [Theory]
+    [InlineData("lunch", "Lunch at noon", true)]
+    [InlineData("lunch", "LUNCH", true)]
+    [InlineData("lunch", "(lunch)", true)]
+    [InlineData("lunch", "lunchtime", false)]
+    [InlineData("lunch", "a_lunch", false)]
+    [InlineData("lunch", "lunch2", false)]
+    [InlineData("lunch", "lunchy lunch", true)] // a later occurrence on word boundaries counts
+    [InlineData("big deal", "a BIG DEAL!", true)]
+    [InlineData("c++", "i like c++.", true)]
+    [InlineData("lunch", "", false)]
+    public void Evaluate_LiteralContentPattern_MatchesWholeWordsOnly(string pattern, string body, bool matches)
+    {
+        var eval = With(s => s.Put("content", "kw", new JsonObject { ["actions"] = new JsonArray("notify"), ["pattern"] = pattern }, null, null));
+        Assert.Equal(matches, eval.Evaluate(Message(body), Ctx()).RuleId == "kw");
+    }
+
+    [Theory]
+    [InlineData("M.Room.Topic", true)]
+    [InlineData("m.room.topi", false)]
+    [InlineData("m.room.topics", false)]
+    public void Evaluate_LiteralEventMatch_WholeValueIgnoringCase(string pattern, bool matches)
+    {
+        var eval = With(s => s.Put("override", "t", JsonNode.Parse($$$"""{"actions":["notify"],"conditions":[{"kind":"event_match","key":"type","pattern":"{{{pattern}}}"}]}""")!.AsObject(), null, null));
+        var ev = Event($$$"""{"type":"m.room.topic","state_key":"","sender":"{{{Bob}}}","room_id":"{{{Room}}}","content":{"topic":"x"}}""");
+        Assert.Equal(matches, eval.Evaluate(ev, Ctx()).RuleId == "t");
+    }
+
+    [Theory]
+    [InlineData("Alice", "ALICE, hi", true)]
+    [InlineData("Alice", "malice", false)]
+    [InlineData("Dr. Who", "is dr. who in?", true)]
+    [InlineData("Dr. Who", "dr whom", false)]
+    public void ContainsWord_WordBoundariesIgnoringCase(string word, string text, bool expected) =>
+        Assert.Equal(expected, PushRuleEvaluator.ContainsWord(text, word));
+
+    [Fact]
+    public void Evaluate_Match_CarriesTheRuleActionsAsJson()
+    {
+        var d = Defaults().Evaluate(Message("hello"), Ctx(members: 2));
+        Assert.Equal(".m.rule.room_one_to_one", d.RuleId);
+        Assert.Equal("""["notify",{"set_tweak":"sound","value":"default"}]""", d.ActionsJson);
+    }
+
+    const string Carol = "@carol:example.org";
+
+    static PushContext CtxFor(string userId, string? displayName = null) =>
+        new(userId, displayName, 3, PowerLevels.FromContent(new JsonObject(), null));
+
+    static PushEvent Invite(string invitee) => Event($$$"""{"type":"m.room.member","state_key":"{{{invitee}}}","sender":"{{{Bob}}}","room_id":"{{{Room}}}","content":{"membership":"invite"}}""");
+
+    static PushEvent Mention(string userId) =>
+        Message("hey", extraContent: $$$""","m.mentions":{"user_ids":["{{{userId}}}"]}""");
+
+    [Fact]
+    public void OwnerBound_DefaultsOfAlice_DecideForTheEvaluatedMember()
+    {
+        var shared = new PushRuleEvaluator(DefaultPushRules.Ruleset(Alice), owner: Alice);
+
+        Assert.Equal(".m.rule.invite_for_me", shared.Evaluate(Invite(Carol), CtxFor(Carol)).RuleId);
+        Assert.False(shared.Evaluate(Invite(Alice), CtxFor(Carol)).Notify);
+        Assert.True(shared.Evaluate(Mention(Carol), CtxFor(Carol)).Highlight);
+        Assert.False(shared.Evaluate(Mention(Alice), CtxFor(Carol)).Highlight);
+    }
+
+    [Fact]
+    public void ShareKey_DefaultsOfTwoUsers_Equal_CustomRuleMakesThemDiffer()
+    {
+        var alice = new PushRuleEvaluator(PushRuleSet.FromStored(Alice, null).ToJson(), owner: Alice);
+        var carol = new PushRuleEvaluator(PushRuleSet.FromStored(Carol, null).ToJson(), owner: Carol);
+        Assert.Equal(alice.ShareKey, carol.ShareKey);
+        Assert.DoesNotContain(Alice, alice.ShareKey);
+
+        var custom = PushRuleSet.FromStored(Carol, null);
+        custom.Put("content", "kw", JsonNode.Parse("""{"pattern":"lunch","actions":["notify"]}""")!.AsObject(), null, null);
+        Assert.NotEqual(alice.ShareKey, new PushRuleEvaluator(custom.ToJson(), owner: Carol).ShareKey);
+        Assert.Null(new PushRuleEvaluator(DefaultPushRules.Ruleset(Alice)).ShareKey);
+    }
+
+    [Fact]
+    public void OwnerBound_GlobNamingTheOwner_StaysLiteral()
+    {
+        PushRuleEvaluator For(string owner)
+        {
+            var set = PushRuleSet.FromStored(owner, null);
+            set.Put("override", "about_alice", JsonNode.Parse($$$"""{"conditions":[{"kind":"event_match","key":"content.body","pattern":"*{{{Alice}}}*"}],"actions":["notify"]}""")!.AsObject(), null, null);
+            return new PushRuleEvaluator(set.ToJson(), owner);
+        }
+
+        // A glob is never bound: it keeps naming Alice whoever owns the ruleset, and whoever it is evaluated for.
+        Assert.Equal(For(Alice).ShareKey, For(Carol).ShareKey);
+        Assert.Contains(Alice, For(Alice).ShareKey);
+        Assert.Equal("about_alice", For(Alice).Evaluate(Message($"ping {Alice}"), CtxFor(Carol)).RuleId);
+        Assert.NotEqual("about_alice", For(Alice).Evaluate(Message($"ping {Carol}"), CtxFor(Carol)).RuleId);
+    }
+
+    [Fact]
+    public void ShareKey_RulesetHoldingANul_NeverSharedWithABoundOne()
+    {
+        PushRuleEvaluator For(string owner, string value)
+        {
+            var set = PushRuleSet.FromStored(owner, null);
+            set.Put("override", "x", new JsonObject
+            {
+                ["conditions"] = new JsonArray(new JsonObject { ["kind"] = "event_property_is", ["key"] = "content.who", ["value"] = value }),
+                ["actions"] = new JsonArray("notify"),
+            }, null, null);
+            return new PushRuleEvaluator(set.ToJson(), owner);
+        }
+
+        Assert.NotEqual(For(Alice, Alice).ShareKey, For(Carol, "\u0000owner").ShareKey);
+    }
+
+    [Fact]
+    public void OwnerBound_ContentRuleOnOwnId_MatchesTheEvaluatedMembersId()
+    {
+        var set = PushRuleSet.FromStored(Alice, null);
+        set.Put("content", "me", JsonNode.Parse($$$"""{"pattern":"{{{Alice}}}","actions":["notify",{"set_tweak":"highlight"}]}""")!.AsObject(), null, null);
+        var shared = new PushRuleEvaluator(set.ToJson(), owner: Alice);
+
+        Assert.True(shared.Evaluate(Message($"hi {Carol}!"), CtxFor(Carol)).Highlight);
+        Assert.False(shared.Evaluate(Message($"hi {Alice}!"), CtxFor(Carol)).Highlight);
+    }
+
     [Fact]
     public void Evaluate_UnknownCondition_NeverMatches()
     {

@@ -29,6 +29,7 @@ public static class ClientApi
             g.MapFilter();
             g.MapCapabilities();
             g.MapPushRules();
+            g.MapNotifications();
             g.MapAccountData();
             g.MapTags();
             g.MapToDevice();

@@ -90,7 +90,7 @@ public static class RoutingTable
         new(@"^/_matrix/client/(r0|v3|unstable)/user/.*/filter(/|$)", "Filter", Owners.Accounts, true, $"/_matrix/client/v3/user/{U}/filter"),
         new(@"^/_matrix/client/(api/v1|r0|v3|unstable)/directory/room/.*$", "Directory", Owners.Gateway, true, "/_matrix/client/v3/directory/room/#a:localhost"),
         new(@"^/_matrix/client/(r0|v3|unstable)/capabilities$", "Capabilities", Owners.Gateway, true, "/_matrix/client/v3/capabilities"),
-        new(@"^/_matrix/client/(r0|v3|unstable)/notifications$", "Notifications", Owners.PushRules, false, "/_matrix/client/v3/notifications"),
+        new(@"^/_matrix/client/(r0|v3|unstable)/notifications$", "Notifications", Owners.PushRules, true, "/_matrix/client/v3/notifications"),
 
         // Encryption requests
         new(@"^/_matrix/client/(r0|v3|unstable)/keys/query$", "Keys", Owners.Gateway, false, "/_matrix/client/v3/keys/query"),

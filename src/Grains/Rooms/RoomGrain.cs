@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Myelin.Grains.Streams;
 using Myelin.Matrix;
 using Myelin.Storage;
 using Orleans.Concurrency;
@@ -10,10 +11,11 @@ namespace Myelin.Grains.Rooms;
 // may interleave safely; that lets many sends of one room be in the group commit at the same time.
 [Reentrant]
 public sealed class RoomGrain(
-    MyelinDatabase db, ServerIdentity server, EventPersister persister, ILogger<RoomGrain> log) : Grain, IRoomGrain
+    MyelinDatabase db, ServerIdentity server, EventPersister persister, PushRulesCache pushRules, ILogger<RoomGrain> log) : Grain, IRoomGrain
 {
     RoomState? _state;
     readonly Dictionary<TxnKey, Task<string>> _txns = new();
+    readonly RoomPushEvaluator _push = new(pushRules, server);
 
     string RoomId => this.GetPrimaryKeyString();
 
@@ -51,8 +53,14 @@ public sealed class RoomGrain(
         };
         drafts.AddRange(command.InitialEvents);
 
+        // The state is this call's own until it is stored below, so awaiting rulesets between builds is safe.
         var built = new List<NewEvent>(drafts.Count);
-        foreach (var draft in drafts) built.Add(state.Build(draft, server));
+        foreach (var draft in drafts)
+        {
+            var plan = await PlanPushAsync(state, draft);
+            var ev = state.Build(draft, server, null, out var pdu);
+            built.Add(WithPushActions(ev, plan, pdu));
+        }
 
         await db.Rooms.CreateRoomAsync(new RoomRecord(RoomId, version.Id, command.Creator, command.IsPublic, state.NowMs()));
         _state = state;
@@ -95,10 +103,16 @@ public sealed class RoomGrain(
         if (draft.Type == "m.room.redaction" && draft.Redacts is not null)
             target = await db.Events.GetEventAsync(draft.Redacts) is { } t && t.RoomId == RoomId ? t : null;
 
-        // From here to PersistAsync nothing awaits: the event is built against the state as it is now.
+        // The members' push rulesets are loaded first; the plan of whom to notify is taken with no await
+        // after it, like everything else from here to PersistAsync: the event is built against the state as it is now.
+        IReadOnlyDictionary<string, PushRuleEvaluator>? loaded = null;
+        PushPlan plan;
+        while (!_push.TryPlan(state, draft, loaded, out plan, out var missing))
+            loaded = Merge(loaded, await pushRules.LoadAsync(missing));
         if (draft.Type == "m.room.redaction") state.CheckRedaction(draft, target?.Sender);
         var leaving = draft.Type == "m.room.member" && draft.StateKey is { } member && state.MembershipOf(member) == "join";
-        var ev = state.Build(draft, server, txn);
+        var ev = state.Build(draft, server, txn, out var pdu);
+        ev = WithPushActions(ev, plan, pdu);
         if (target is not null) ev = state.ApplyRedaction(ev, target);
         if (txn is not null) ev = ev with { Txn = new EventTxn(txn.UserId, txn.DeviceId, scope, txn.TxnId) };
         long[] positions;
@@ -115,6 +129,39 @@ public sealed class RoomGrain(
         // A member who leaves (or is kicked or banned) stops typing (Synapse's user_left_room).
         if (leaving && ev.Membership != "join") GrainFactory.Typing(RoomId).UserLeft(ev.StateKey!).Ignore();
         return ev.EventId;
+    }
+
+    async Task<PushPlan> PlanPushAsync(RoomState state, EventDraft draft)
+    {
+        IReadOnlyDictionary<string, PushRuleEvaluator>? loaded = null;
+        PushPlan plan;
+        while (!_push.TryPlan(state, draft, loaded, out plan, out var missing))
+            loaded = Merge(loaded, await pushRules.LoadAsync(missing));
+        return plan;
+    }
+
+    static IReadOnlyDictionary<string, PushRuleEvaluator> Merge(
+        IReadOnlyDictionary<string, PushRuleEvaluator>? earlier, IReadOnlyDictionary<string, PushRuleEvaluator> fresh)
+    {
+        if (earlier is null) return fresh;
+        var all = new Dictionary<string, PushRuleEvaluator>(earlier, StringComparer.Ordinal);
+        foreach (var (user, rules) in fresh) all[user] = rules;
+        return all;
+    }
+
+    /// <summary>The event with its notifying push actions. Evaluation failing costs the event its
+    /// notifications, never its delivery.</summary>
+    NewEvent WithPushActions(NewEvent ev, PushPlan plan, JsonObject pdu)
+    {
+        try
+        {
+            return RoomPushEvaluator.Evaluate(plan, pdu, ev.Membership) is { } actions ? ev with { PushActions = actions } : ev;
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "Evaluating push rules for {EventId} in {RoomId} failed", ev.EventId, RoomId);
+            return ev;
+        }
     }
 
     /// <summary>The in-memory state may be ahead of the database now: drop it and reload on next call.</summary>

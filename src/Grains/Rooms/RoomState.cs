@@ -27,6 +27,13 @@ public sealed class RoomState
     public long LastStreamOrdering { get; set; }
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
+    /// <summary>Bumped whenever a member or the power levels change: what push evaluation derives from the
+    /// state (the joined members, their display names, the levels) is rebuilt only then.</summary>
+    public int MembersVersion { get; private set; }
+
+    PowerLevels? _powerLevels;
+    (string UserId, string? DisplayName)[]? _joined;
+
     RoomState(string roomId, RoomVersion version, string creator)
     {
         RoomId = roomId; Version = version; Creator = creator;
@@ -39,7 +46,7 @@ public sealed class RoomState
     {
         var s = new RoomState(roomId, version, creator);
         foreach (var e in currentState)
-            s._state[(e.Type, e.StateKey ?? "")] = ToAuthEvent(e.EventId, JsonNode.Parse(e.Json)!.AsObject());
+            s.SetState((e.Type, e.StateKey ?? ""), ToAuthEvent(e.EventId, JsonNode.Parse(e.Json)!.AsObject()));
         if (latest is not null)
         {
             s.LastEventId = latest.EventId;
@@ -54,8 +61,33 @@ public sealed class RoomState
     public string? MembershipOf(string userId) =>
         _state.TryGetValue(("m.room.member", userId), out var m) ? m.Content["membership"]?.GetValue<string>() : null;
 
-    public PowerLevels PowerLevels => PowerLevels.FromContent(
+    public PowerLevels PowerLevels => _powerLevels ??= PowerLevels.FromContent(
         _state.TryGetValue(("m.room.power_levels", ""), out var pl) ? pl.Content : null, Creator);
+
+    /// <summary>The joined members and their display names (content.displayname of their m.room.member).</summary>
+    public IReadOnlyList<(string UserId, string? DisplayName)> JoinedMembers => _joined ??= _state
+        .Where(kv => kv.Key.Type == "m.room.member"
+            && kv.Value.Content["membership"] is JsonValue m && m.TryGetValue<string>(out var membership) && membership == "join")
+        .Select(kv => (kv.Key.StateKey, DisplayName(kv.Value.Content)))
+        .ToArray();
+
+    /// <summary>The user's display name in the room's current state, if they have one.</summary>
+    public string? DisplayNameOf(string userId) =>
+        _state.TryGetValue(("m.room.member", userId), out var m) ? DisplayName(m.Content) : null;
+
+    static string? DisplayName(JsonObject memberContent) =>
+        memberContent["displayname"] is JsonValue v && v.TryGetValue<string>(out var name) ? name : null;
+
+    void SetState((string Type, string StateKey) key, AuthEvent ev)
+    {
+        _state[key] = ev;
+        if (key.Type is "m.room.member" or "m.room.power_levels")
+        {
+            MembersVersion++;
+            _powerLevels = null;
+            _joined = null;
+        }
+    }
 
     /// <summary>spec: a redaction is allowed to those with the redact level, or of the sender's own events.</summary>
     public void CheckRedaction(Grains.Rooms.EventDraft draft, string? originalSender)
@@ -66,7 +98,11 @@ public sealed class RoomState
             throw MatrixException.Forbidden("You don't have permission to redact this event");
     }
 
-    public NewEvent Build(EventDraft draft, ServerIdentity server, TxnKey? txn = null)
+    public NewEvent Build(EventDraft draft, ServerIdentity server, TxnKey? txn = null) => Build(draft, server, txn, out _);
+
+    /// <summary>As <see cref="Build(EventDraft, ServerIdentity, TxnKey?)"/>; <paramref name="pdu"/> is the event
+    /// as built (push rule evaluation reads it without parsing the JSON again).</summary>
+    public NewEvent Build(EventDraft draft, ServerIdentity server, TxnKey? txn, out JsonObject pdu)
     {
         JsonObject content;
         try { content = JsonNode.Parse(draft.ContentJson) as JsonObject ?? throw MatrixException.BadJson("Content must be a JSON object"); }
@@ -85,7 +121,7 @@ public sealed class RoomState
             if (_state.TryGetValue(key, out var a)) authIds.Add(a.EventId);
 
         var now = NowMs();
-        var pdu = new JsonObject
+        pdu = new JsonObject
         {
             ["auth_events"] = authIds,
             ["content"] = content.DeepClone(),
@@ -118,7 +154,7 @@ public sealed class RoomState
         }
 
         var stored = candidate with { EventId = eventId };
-        if (draft.StateKey is not null) _state[(draft.Type, draft.StateKey)] = stored;
+        if (draft.StateKey is not null) SetState((draft.Type, draft.StateKey), stored);
         LastEventId = eventId;
         Depth++;
 
@@ -140,7 +176,7 @@ public sealed class RoomState
         pruned["unsigned"] = new JsonObject { ["redacted_because"] = because };
         if (target.StateKey is not null && _state.TryGetValue((target.Type, target.StateKey), out var current)
             && current.EventId == target.EventId)
-            _state[(target.Type, target.StateKey)] = current with { Content = pruned["content"]?.DeepClone().AsObject() ?? new JsonObject() };
+            SetState((target.Type, target.StateKey), current with { Content = pruned["content"]?.DeepClone().AsObject() ?? new JsonObject() });
         return redaction with { Redacts = target.EventId, RedactedTargetJson = pruned.ToJsonString() };
     }
 

@@ -63,6 +63,8 @@ public static class MyelinCoreServices
         services.AddSingleton<PresenceCache>();
         services.AddSingleton<IStreamRowConsumer>(sp => sp.GetRequiredService<PresenceCache>());
         services.AddSingleton<ISyncSection, PresenceSyncSection>();
+        services.AddSingleton<PushRulesCache>();
+        services.AddSingleton<Myelin.Grains.Sync.ISyncSection, Myelin.Grains.Sync.NotificationCountsSection>();
         // Registered before Orleans: the stream is on the wire and at its starting position before any
         // grain persists or syncs.
         services.AddHostedService<ReplicationStartup>();

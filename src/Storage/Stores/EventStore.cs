@@ -104,6 +104,10 @@ internal sealed class EventStore(Db db) : IEventStore
         UPDATE events SET json = r.json FROM unnest($1::text[], $2::text[]) AS r(event_id, json)
         WHERE events.event_id = r.event_id
         """;
+    const string PgInsertPushActions = """
+        INSERT INTO event_push_actions (user_id, room_id, stream_ordering, event_id, actions, notif, highlight)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::smallint[], $7::smallint[])
+        """;
     const string PgDeleteExtremities = "DELETE FROM event_forward_extremities WHERE room_id = ANY($1::text[])";
     const string PgInsertExtremities = """
         INSERT INTO event_forward_extremities (room_id, event_id)
@@ -173,6 +177,20 @@ internal sealed class EventStore(Db db) : IEventStore
             batch.BatchCommands.Add(cmd);
         }
 
+        var actions = PushActionRows(events);
+        if (actions.Count > 0)
+        {
+            var cmd = new NpgsqlBatchCommand(PgInsertPushActions);
+            cmd.Parameters.Add(Array(actions, x => x.Action.UserId, NpgsqlDbType.Text));
+            cmd.Parameters.Add(Array(actions, x => x.Event.RoomId, NpgsqlDbType.Text));
+            cmd.Parameters.Add(Array(actions, x => x.StreamOrdering, NpgsqlDbType.Bigint));
+            cmd.Parameters.Add(Array(actions, x => x.Event.EventId, NpgsqlDbType.Text));
+            cmd.Parameters.Add(Array(actions, x => x.Action.ActionsJson, NpgsqlDbType.Text));
+            cmd.Parameters.Add(Array(actions, x => (short)(x.Action.Notify ? 1 : 0), NpgsqlDbType.Smallint));
+            cmd.Parameters.Add(Array(actions, x => (short)(x.Action.Highlight ? 1 : 0), NpgsqlDbType.Smallint));
+            batch.BatchCommands.Add(cmd);
+        }
+
         var extremities = fx.Extremities.ToList();
         var delete = new NpgsqlBatchCommand(PgDeleteExtremities);
         delete.Parameters.Add(Array(extremities, x => x.Key, NpgsqlDbType.Text));
@@ -183,6 +201,17 @@ internal sealed class EventStore(Db db) : IEventStore
         batch.BatchCommands.Add(add);
 
         await batch.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Every push action of the batch beside its event and position.</summary>
+    static List<(NewEvent Event, long StreamOrdering, NewPushAction Action)> PushActionRows(
+        IReadOnlyList<(NewEvent Event, long StreamOrdering)> events)
+    {
+        var rows = new List<(NewEvent, long, NewPushAction)>();
+        foreach (var (e, so) in events)
+            if (e.PushActions is { } actions)
+                foreach (var a in actions) rows.Add((e, so, a));
+        return rows;
     }
 
     static NpgsqlParameter Array<TItem, TValue>(IReadOnlyList<TItem> items, Func<TItem, TValue> column, NpgsqlDbType type)
@@ -215,6 +244,10 @@ internal sealed class EventStore(Db db) : IEventStore
         ON CONFLICT (user_id, device_id, scope, txn_id) DO NOTHING
         """;
     const string LiteApplyRedaction = "UPDATE events SET json = $json WHERE event_id = $id";
+    const string LiteInsertPushAction = """
+        INSERT INTO event_push_actions (user_id, room_id, stream_ordering, event_id, actions, notif, highlight)
+        VALUES ($user, $room, $so, $id, $actions, $notif, $highlight)
+        """;
     const string LiteDeleteExtremities = "DELETE FROM event_forward_extremities WHERE room_id = $room";
     const string LiteInsertExtremity = "INSERT INTO event_forward_extremities (room_id, event_id) VALUES ($room, $id)";
 
@@ -249,6 +282,12 @@ internal sealed class EventStore(Db db) : IEventStore
             await using var cmd = Prepared(c, tx, LiteApplyRedaction, "$id", "$json");
             foreach (var (e, _) in events)
                 if (e.RedactedTargetJson is not null) await RunAsync(cmd, e.Redacts, e.RedactedTargetJson);
+        }
+        if (events.Any(x => x.Event.PushActions is { Count: > 0 }))
+        {
+            await using var cmd = Prepared(c, tx, LiteInsertPushAction, "$user", "$room", "$so", "$id", "$actions", "$notif", "$highlight");
+            foreach (var (e, so, a) in PushActionRows(events))
+                await RunAsync(cmd, a.UserId, e.RoomId, so, e.EventId, a.ActionsJson, a.Notify ? 1 : 0, a.Highlight ? 1 : 0);
         }
         await using (var del = Prepared(c, tx, LiteDeleteExtremities, "$room"))
         await using (var ins = Prepared(c, tx, LiteInsertExtremity, "$room", "$id"))
