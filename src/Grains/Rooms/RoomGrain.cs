@@ -4,12 +4,17 @@ using Myelin.Grains.Streams;
 using Myelin.Matrix;
 using Myelin.Storage;
 using Orleans.Concurrency;
+using Orleans.Placement;
 
 namespace Myelin.Grains.Rooms;
 
 // Reentrant: building an event reads and updates the in-memory state with no await in between, so turns
 // may interleave safely; that lets many sends of one room be in the group commit at the same time.
+// Hash-based placement: rooms spread evenly over the silos that may host them (the placement filter keeps
+// them to stream_writers.events), whatever each silo's load was at the moment a room first activated;
+// resource-optimized placement put every room of a test on one persister at times.
 [Reentrant]
+[HashBasedPlacement]
 public sealed class RoomGrain(
     MyelinDatabase db, ServerIdentity server, EventPersister persister, PushRulesCache pushRules, ILogger<RoomGrain> log) : Grain, IRoomGrain
 {

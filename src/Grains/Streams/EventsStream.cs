@@ -49,6 +49,7 @@ public sealed class EventsStream : IAsyncDisposable
     readonly MyelinDatabase _db;
     readonly IReplicationBus _bus;
     readonly RecentEventsCache _cache;
+    readonly MembershipChanges _membershipChanges;
     readonly IReplicationWire? _wire;
     readonly TimeProvider _time;
     readonly ILogger<EventsStream> _log;
@@ -77,8 +78,9 @@ public sealed class EventsStream : IAsyncDisposable
     sealed record Outgoing(IReadOnlyList<ReplicationCommand> Rows, bool Announce, bool Force, TaskCompletionSource? Sent);
 
     public EventsStream(MyelinDatabase db, IReplicationBus bus, RecentEventsCache cache, IReplicationWire? wire,
-        TimeProvider time, ILogger<EventsStream> log, EventsStreamOptions? options = null)
+        TimeProvider time, ILogger<EventsStream> log, EventsStreamOptions? options = null, MembershipChanges? membershipChanges = null)
     {
+        _membershipChanges = membershipChanges ?? new MembershipChanges();
         _db = db;
         _bus = bus;
         _cache = cache;
@@ -90,6 +92,9 @@ public sealed class EventsStream : IAsyncDisposable
     }
 
     public string InstanceName => _wire?.InstanceName ?? "master";
+
+    /// <summary>Users' latest membership changes, recorded before each position is published.</summary>
+    public MembershipChanges MembershipChanges => _membershipChanges;
 
     /// <summary>Whether writes go out on a wire to other processes (rows for it are worth building).</summary>
     public bool Replicates => _wire is not null;
@@ -261,6 +266,7 @@ public sealed class EventsStream : IAsyncDisposable
                     if (e.Membership is not null && e.StateKey is not null) users.Add(e.StateKey);
                 }
                 _cache.Add(rows);
+                _membershipChanges.Record(users, to);
                 Volatile.Write(ref _published, to);
                 _bus.Publish(new StreamUpdate(StreamNames.Events, to, rooms, users));
             }

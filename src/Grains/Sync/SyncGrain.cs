@@ -11,30 +11,16 @@ namespace Myelin.Grains.Sync;
 // and its (large) JSON answer cross no silo boundary. With the default placement three in four of a
 // cluster's sync grains sat on another silo, often a persister.
 [PreferLocalPlacement]
-public sealed class SyncGrain(MyelinDatabase db, IReplicationBus bus, RecentEventsCache recent, IEnumerable<ISyncSection> sections) : Grain, ISyncGrain
+public sealed class SyncGrain(MyelinDatabase db, IReplicationBus bus, RecentEventsCache recent, EventsStream stream, IEnumerable<ISyncSection> sections)
+    : Grain, ISyncGrain
 {
-    // The user's memberships, kept between syncs and dropped whenever the bus reports a membership
-    // change of theirs, so an incremental sync does not read them from the database every time.
+    // The user's memberships, kept between syncs, with the events position they are current at: read
+    // again only when the events stream recorded a membership change of the user after that position.
     IReadOnlyList<MembershipRow>? _memberships;
-    volatile bool _membershipsStale = true;
-    IDisposable? _subscription;
+    long _membershipsAt;
     readonly IReadOnlyList<ISyncSection> _sections = [.. sections];
 
     string UserId => this.GetPrimaryKeyString();
-
-    public override Task OnActivateAsync(CancellationToken ct)
-    {
-        var me = UserId;
-        // Runs on the bus's thread: only flips a flag, the grain reads it in its own turn.
-        _subscription = bus.Subscribe(u => { if (u.UserIds.Contains(me)) _membershipsStale = true; });
-        return Task.CompletedTask;
-    }
-
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
-    {
-        _subscription?.Dispose();
-        return Task.CompletedTask;
-    }
 
     // Clients send the same filter on every long-poll: parse it once.
     string? _filterJson;
@@ -53,10 +39,13 @@ public sealed class SyncGrain(MyelinDatabase db, IReplicationBus bus, RecentEven
 
     async Task<IReadOnlyList<MembershipRow>> MembershipsAsync()
     {
-        if (_memberships is null || _membershipsStale)
+        if (_memberships is null || stream.MembershipChanges.LastChange(UserId) > _membershipsAt)
         {
-            _membershipsStale = false;
+            // The position first: every membership row at or below it is committed, so the rows read
+            // next are current at least up to it.
+            var at = bus.Position(StreamNames.Events);
             _memberships = await db.Events.GetMembershipsForUserAsync(UserId);
+            _membershipsAt = at;
         }
         return _memberships;
     }
