@@ -14,6 +14,14 @@ public sealed class NotificationCountsSection(MyelinDatabase db) : ISyncSection
     public async Task AddToAsync(SyncSectionContext sync)
     {
         if (sync.JoinedRooms.Count == 0) return;
+        // Counts move only with new events or receipts: a sync woken by typing, presence or to-device
+        // (one per member of a busy room) skips the query.
+        if (sync.Since is { } s && !sync.FullState && sync.RoomsInFull.Count == 0
+            && s.Events == sync.UpTo.Events && s.Receipts == sync.UpTo.Receipts)
+        {
+            sync.UnreadCountsUnchanged = true;
+            return;
+        }
         var counts = await db.PushActions.GetUnreadCountsAsync(sync.UserId, sync.JoinedRooms, sync.UpTo.Events);
         foreach (var c in counts)
         {

@@ -135,6 +135,9 @@ public sealed class SyncBuilder(
 
         foreach (var (roomId, events) in sections.Ephemeral)
             Room(roomId)["ephemeral"] = new JsonObject { ["events"] = events };
+        if (sections.UnreadCountsUnchanged)
+            foreach (var (roomId, room) in join)
+                if (!sections.UnreadCounts.ContainsKey(roomId)) room!.AsObject().Remove("unread_notifications");
         foreach (var (roomId, (notifications, highlights, changed)) in sections.UnreadCounts)
         {
             if (!changed && join[roomId] is null) continue;

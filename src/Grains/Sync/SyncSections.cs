@@ -54,6 +54,11 @@ public sealed class SyncSectionContext(
     public void SetUnreadCounts(string roomId, long notifications, long highlights, bool changed) =>
         UnreadCounts[roomId] = (notifications, highlights, changed);
 
+    /// <summary>Set by a section that knows no room's counts can have moved since the token and so did not
+    /// compute them: rooms sent anyway (for typing, say) then carry no <c>unread_notifications</c>, which
+    /// clients read as "unchanged" (the key is optional), rather than zeros.</summary>
+    public bool UnreadCountsUnchanged { get; set; }
+
     /// <summary>An m.presence event for the top-level <c>presence</c> section.</summary>
     public void AddPresence(JsonObject ev)
     {

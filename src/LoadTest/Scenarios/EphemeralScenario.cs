@@ -8,8 +8,8 @@ using Myelin.LoadTest.World;
 namespace Myelin.LoadTest.Scenarios;
 
 /// <summary>
-/// ephemeral: all users in one large room, each cycling typing on, a message, and a read receipt on the
-/// newest message it has seen, at its share of --rate operations per second, while every user syncs.
+/// ephemeral: all users in one large room, each cycling (from a random first step) typing on, a message,
+/// and a read receipt on the newest message it has seen, at its share of --rate operations per second, while every user syncs.
 /// Measures request latency ("typing", "receipt", "send") and how long other members take to see typing and
 /// receipts ("typing_delivery", "receipt_delivery", both also in "delivery").
 /// </summary>
@@ -81,7 +81,9 @@ public sealed class EphemeralScenario : IScenario
                 var random = new Random(HashCode.Combine(o.Seed, user.Index));
                 var due = phaseStart + (long)(random.NextDouble() * intervalMicros);
                 string? lastReceipt = null;
-                for (var step = 0; !ct.IsCancellationRequested; step++)
+                // Each user starts the cycle at a random step, so that a short run of a large room (fewer
+                // operations than three per user) still mixes typing, messages and receipts.
+                for (var step = random.Next(3); !ct.IsCancellationRequested; step++)
                 {
                     if (!await budget.WaitUntilAsync(due, ct) || !budget.TryTake())
                         return;
