@@ -300,6 +300,14 @@ public interface IPushActionStore
     /// </summary>
     Task<IReadOnlyList<UnreadCounts>> GetUnreadCountsAsync(string userId, IReadOnlyCollection<string> roomIds, long upToStreamOrdering);
 
+    /// <summary>The user's notifying actions with stream position in (from, to], ascending (what to add to
+    /// counts already known at <paramref name="from"/> while the user's receipts stand still).</summary>
+    Task<IReadOnlyList<(string RoomId, long StreamOrdering, bool Highlight)>> GetNewActionsAsync(string userId, long from, long to);
+
+    /// <summary>Rooms where the user's counting receipt (m.read / m.read.private, unthreaded or main) was
+    /// written at a receipts-stream position in (from, to].</summary>
+    Task<IReadOnlyList<string>> GetRoomsWithNewReceiptsAsync(string userId, long from, long to);
+
     /// <summary>The user's notifications, newest first, with stream position below <paramref name="before"/>
     /// when given; only highlighted ones when <paramref name="onlyHighlight"/>.</summary>
     Task<IReadOnlyList<NotificationRow>> GetNotificationsAsync(string userId, long? before, int limit, bool onlyHighlight);

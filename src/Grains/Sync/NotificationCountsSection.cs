@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Myelin.Storage;
 
 namespace Myelin.Grains.Sync;
@@ -5,30 +6,91 @@ namespace Myelin.Grains.Sync;
 /// <summary>
 /// Each joined room's <c>unread_notifications</c> (spec: "Receiving notifications"): the user's notifying
 /// push actions after their latest read receipt in the room (m.read or m.read.private, unthreaded or main
-/// thread) up to the token's events position, for all the rooms in one query. A room whose counts moved
-/// since the client's token (a new counted action, or a receipt of the user on the receipts stream in
-/// (since, upTo]) is sent even when nothing else in it is new.
+/// thread) up to the token's events position. A room whose counts moved since the client's token (a new
+/// counted action, or a receipt of the user on the receipts stream in (since, upTo]) is sent even when
+/// nothing else in it is new.
+/// <para>
+/// Counts are kept per user on this process (Synapse keeps a summary table for the same reason: counting
+/// every unread action on every sync grows with what the user never read). A sync adds the user's new
+/// actions since the counts were taken, and recounts from the database only the rooms where the user's
+/// own receipt moved, rooms not counted yet, and everything on a first or full-state sync.
+/// </para>
 /// </summary>
 public sealed class NotificationCountsSection(MyelinDatabase db) : ISyncSection
 {
+    const int MaxUsers = 50_000;
+
+    sealed record RoomCounts(long Notifications, long Highlights, long LatestUnread, long ReceiptStreamId);
+
+    // Mutated only from the user's own sync grain (one activation, one request at a time).
+    sealed class UserCounts
+    {
+        public long EventsUpTo;
+        public long ReceiptsUpTo;
+        public readonly Dictionary<string, RoomCounts> Rooms = [];
+    }
+
+    readonly ConcurrentDictionary<string, UserCounts> _users = new();
+
     public async Task AddToAsync(SyncSectionContext sync)
     {
         if (sync.JoinedRooms.Count == 0) return;
+        var upTo = sync.UpTo;
         // Counts move only with new events or receipts: a sync woken by typing, presence or to-device
-        // (one per member of a busy room) skips the query.
+        // (one per member of a busy room) needs nothing.
         if (sync.Since is { } s && !sync.FullState && sync.RoomsInFull.Count == 0
-            && s.Events == sync.UpTo.Events && s.Receipts == sync.UpTo.Receipts)
+            && s.Events == upTo.Events && s.Receipts == upTo.Receipts)
         {
             sync.UnreadCountsUnchanged = true;
             return;
         }
-        var counts = await db.PushActions.GetUnreadCountsAsync(sync.UserId, sync.JoinedRooms, sync.UpTo.Events);
-        foreach (var c in counts)
+
+        _users.TryGetValue(sync.UserId, out var known);
+        if (known is null || sync.Since is null || sync.FullState || known.EventsUpTo > upTo.Events || known.ReceiptsUpTo > upTo.Receipts)
         {
+            if (_users.Count >= MaxUsers) _users.Clear();
+            known = new UserCounts();
+            await RecountAsync(known, sync.UserId, sync.JoinedRooms, upTo.Events);
+            _users[sync.UserId] = known;
+        }
+        else
+        {
+            var recount = sync.JoinedRooms.Where(r => !known.Rooms.ContainsKey(r)).ToHashSet();
+            if (upTo.Receipts > known.ReceiptsUpTo)
+                foreach (var room in await db.PushActions.GetRoomsWithNewReceiptsAsync(sync.UserId, known.ReceiptsUpTo, upTo.Receipts))
+                    recount.Add(room);
+            if (upTo.Events > known.EventsUpTo)
+            {
+                foreach (var (room, position, highlight) in await db.PushActions.GetNewActionsAsync(sync.UserId, known.EventsUpTo, upTo.Events))
+                {
+                    if (recount.Contains(room) || !known.Rooms.TryGetValue(room, out var c)) continue;
+                    known.Rooms[room] = c with
+                    {
+                        Notifications = c.Notifications + 1,
+                        Highlights = c.Highlights + (highlight ? 1 : 0),
+                        LatestUnread = Math.Max(c.LatestUnread, position),
+                    };
+                }
+            }
+            recount.IntersectWith(sync.JoinedRooms);
+            if (recount.Count > 0) await RecountAsync(known, sync.UserId, recount, upTo.Events);
+        }
+        known.EventsUpTo = upTo.Events;
+        known.ReceiptsUpTo = upTo.Receipts;
+
+        foreach (var room in sync.JoinedRooms)
+        {
+            if (!known.Rooms.TryGetValue(room, out var c)) continue;
             var changed = sync.Since is not { } since
                 || c.LatestUnread > since.Events
-                || (c.ReceiptStreamId > since.Receipts && c.ReceiptStreamId <= sync.UpTo.Receipts);
-            sync.SetUnreadCounts(c.RoomId, c.Notifications, c.Highlights, changed);
+                || (c.ReceiptStreamId > since.Receipts && c.ReceiptStreamId <= upTo.Receipts);
+            sync.SetUnreadCounts(room, c.Notifications, c.Highlights, changed);
         }
+    }
+
+    async Task RecountAsync(UserCounts known, string userId, IReadOnlyCollection<string> rooms, long upToEvents)
+    {
+        foreach (var c in await db.PushActions.GetUnreadCountsAsync(userId, rooms, upToEvents))
+            known.Rooms[c.RoomId] = new RoomCounts(c.Notifications, c.Highlights, c.LatestUnread, c.ReceiptStreamId);
     }
 }

@@ -56,6 +56,34 @@ internal sealed class PushActionStore(Db db) : IPushActionStore
                 .ToList());
     }
 
+    sealed class NewActionRow
+    {
+        public string RoomId { get; set; } = "";
+        public long StreamOrdering { get; set; }
+        public long Highlight { get; set; }
+    }
+
+    const string SelectNewActions = """
+        SELECT room_id AS RoomId, stream_ordering AS StreamOrdering, highlight AS Highlight
+        FROM event_push_actions
+        WHERE user_id = @UserId AND notif = 1 AND stream_ordering > @From AND stream_ordering <= @To
+        ORDER BY stream_ordering
+        """;
+
+    public Task<IReadOnlyList<(string RoomId, long StreamOrdering, bool Highlight)>> GetNewActionsAsync(string userId, long from, long to) =>
+        db.ReadAsync<IReadOnlyList<(string, long, bool)>>(async c =>
+            (await c.QueryAsync<NewActionRow>(SelectNewActions, new { UserId = userId, From = from, To = to }))
+                .Select(r => (r.RoomId, r.StreamOrdering, r.Highlight != 0)).ToList());
+
+    const string SelectRoomsWithNewReceipts = $"""
+        SELECT DISTINCT r.room_id FROM receipts r
+        WHERE r.user_id = @UserId AND r.stream_id > @From AND r.stream_id <= @To AND {CountingReceipts}
+        """;
+
+    public Task<IReadOnlyList<string>> GetRoomsWithNewReceiptsAsync(string userId, long from, long to) =>
+        db.ReadAsync<IReadOnlyList<string>>(async c =>
+            (await c.QueryAsync<string>(SelectRoomsWithNewReceipts, new { UserId = userId, From = from, To = to })).ToList());
+
     sealed class NotificationDbRow
     {
         public string Actions { get; set; } = "";

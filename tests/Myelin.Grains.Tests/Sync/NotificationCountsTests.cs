@@ -160,4 +160,43 @@ public sealed class NotificationCountsTests(ClusterFixture fx)
         Assert.True(hasUpdates);
         Assert.Equal((2, 1), Counts(body, roomId));
     }
+
+    [Fact]
+    public async Task Sync_OneSectionOverSeveralSyncs_AddsNewActionsAndRecountsOnlyAfterTheUsersReceipt()
+    {
+        string alice = NewUser(), bob = NewUser(), carol = NewUser();
+        var (roomId, room) = await RoomWithAsync(alice, bob, carol);
+        var (otherId, other) = await RoomWithAsync(carol, bob);
+        var section = new NotificationCountsSection(fx.Db);
+        async Task<(JsonObject Body, SyncToken Next)> SyncWith(SyncToken? since)
+        {
+            var upTo = await NowAsync();
+            var builder = new SyncBuilder(fx.Db, new RecentEventsCache(), bob, "DEV", SyncFilter.Default, since, upTo, false, [section]);
+            return (await builder.BuildAsync(await fx.Db.Events.GetMembershipsForUserAsync(bob)), upTo);
+        }
+
+        await SayAsync(room, alice, "one");
+        var (body, token) = await SyncWith(null);
+        Assert.Equal((1, 0), Counts(body, roomId));
+
+        // New actions are added to what was counted.
+        var two = await SayAsync(room, alice, "two", mention: bob);
+        await SayAsync(other, carol, "elsewhere");
+        (body, token) = await SyncWith(token);
+        Assert.Equal((2, 1), Counts(body, roomId));
+        Assert.Equal((1, 0), Counts(body, otherId));
+
+        // Bob's receipt makes the room counted again; the other room keeps its count.
+        await ReceiptAsync(roomId, bob, two);
+        await SayAsync(room, alice, "three");
+        (body, token) = await SyncWith(token);
+        Assert.Equal((1, 0), Counts(body, roomId));
+
+        // Someone else's receipt changes nothing of Bob's.
+        await ReceiptAsync(otherId, carol, two);
+        await SayAsync(other, carol, "again");
+        (body, _) = await SyncWith(token);
+        Assert.Equal((2, 0), Counts(body, otherId));
+        Assert.Null(Counts(body, roomId)); // not sent: nothing new there
+    }
 }
