@@ -18,6 +18,8 @@ public sealed class ClusterFixture : IAsyncLifetime
     public TestCluster Cluster { get; private set; } = null!;
     public IGrainFactory Grains => Cluster.GrainFactory;
     public MyelinDatabase Db => SiloServices.Database;
+    public RecentEventsCache Recent => SiloServices.Recent;
+    public RecentPushActions PushActions => SiloServices.PushActions;
     /// <summary>The silo's clock (grain timers included): tests move it on instead of sleeping.</summary>
     public FakeTimeProvider Time => SiloServices.Time;
     public InMemoryReplicationBus Bus => SiloServices.Bus;
@@ -50,6 +52,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         public static MyelinDatabase Database = null!;
         public static readonly InMemoryReplicationBus Bus = new();
         public static readonly RecentEventsCache Recent = new();
+        public static readonly RecentPushActions PushActions = new();
         public static EventsStream Stream = null!;
         public static readonly FakeTimeProvider Time = new(DateTimeOffset.UtcNow);
         public static readonly TypingCache Typing = new(Bus, Time);
@@ -60,6 +63,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(new ServerIdentity("localhost", SigningKey.Generate(), RoomVersions.V10));
             silo.Services.AddSingleton<IReplicationBus>(Bus);
             silo.Services.AddSingleton(Recent);
+            silo.Services.AddSingleton(PushActions);
             silo.Services.AddSingleton(Stream);
             silo.Services.AddSingleton<EventPersister>();
             silo.Services.AddSingleton<TimeProvider>(Time);

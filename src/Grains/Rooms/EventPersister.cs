@@ -25,10 +25,14 @@ public sealed class EventPersister : IAsyncDisposable
     readonly ILogger<EventPersister> _log;
     readonly Task _loop;
 
-    public EventPersister(MyelinDatabase db, EventsStream stream, RecentEventsCache recent, ILogger<EventPersister> log)
+    public EventPersister(MyelinDatabase db, EventsStream stream, RecentEventsCache recent, ILogger<EventPersister> log,
+        RecentPushActions? pushActions = null)
         : this(db.Events, db.StreamIds, stream, recent, log)
     {
+        _pushActions = pushActions;
     }
+
+    readonly RecentPushActions? _pushActions;
 
     /// <summary>Over the given stores (tests put a gate in front of the event store to force interleavings).</summary>
     public EventPersister(IEventStore events, IStreamIdGenerator ids, EventsStream stream, RecentEventsCache recent, ILogger<EventPersister> log)
@@ -104,8 +108,11 @@ public sealed class EventPersister : IAsyncDisposable
             throw;
         }
 
-        foreach (var (ev, _) in rows)
+        foreach (var (ev, position) in rows)
+        {
             if (ev is { Redacts: { } target, RedactedTargetJson: { } pruned }) _recent.Replace(target, pruned);
+            _pushActions?.Add(position, ev.PushActions);
+        }
         var stored = new List<StoredEvent>(rows.Count);
         var wire = new List<EventsStreamRow>(rows.Count);
         var payload = new List<EventPayloadRow>(_stream.Replicates ? rows.Count : 0);

@@ -24,7 +24,8 @@ public sealed record EventPayloadRow(
     [property: JsonPropertyName("membership")] string? Membership,
     [property: JsonPropertyName("pdu")] string Json,
     [property: JsonPropertyName("redacts")] string? Redacts,
-    [property: JsonPropertyName("redacted_pdu")] string? RedactedTargetJson)
+    [property: JsonPropertyName("redacted_pdu")] string? RedactedTargetJson,
+    [property: JsonPropertyName("notify")] IReadOnlyList<NotifyEntry>? Notify = null)
 {
     public const string Stream = "myelin_events";
 
@@ -32,7 +33,8 @@ public sealed record EventPayloadRow(
 
     public static EventPayloadRow From(NewEvent e, long position) =>
         new(position, e.EventId, e.RoomId, e.Type, e.StateKey, e.Sender, e.Depth, e.OriginServerTs, e.Membership, e.Json,
-            e.RedactedTargetJson is null ? null : e.Redacts, e.RedactedTargetJson);
+            e.RedactedTargetJson is null ? null : e.Redacts, e.RedactedTargetJson,
+            e.PushActions?.Where(a => a.Notify).Select(a => new NotifyEntry(a.UserId, a.Highlight)).ToList() ?? []);
 
     public StoredEvent ToStored() => new(Position, EventId, RoomId, Type, StateKey, Sender, Depth, OriginServerTs, Json, Membership);
 
@@ -41,3 +43,8 @@ public sealed record EventPayloadRow(
     public static IReadOnlyList<EventPayloadRow> Parse(string json) =>
         JsonSerializer.Deserialize<List<EventPayloadRow>>(json, Options) ?? throw new FormatException("a myelin_events row is a list");
 }
+
+/// <summary>A member the event notifies (a notifying push action), and whether it highlights.</summary>
+public sealed record NotifyEntry(
+    [property: JsonPropertyName("u")] string UserId,
+    [property: JsonPropertyName("h")] bool Highlight);

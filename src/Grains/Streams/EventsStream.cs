@@ -50,6 +50,7 @@ public sealed class EventsStream : IAsyncDisposable
     readonly IReplicationBus _bus;
     readonly RecentEventsCache _cache;
     readonly MembershipChanges _membershipChanges;
+    readonly RecentPushActions? _pushActions;
     readonly IReplicationWire? _wire;
     readonly TimeProvider _time;
     readonly ILogger<EventsStream> _log;
@@ -78,8 +79,10 @@ public sealed class EventsStream : IAsyncDisposable
     sealed record Outgoing(IReadOnlyList<ReplicationCommand> Rows, bool Announce, bool Force, TaskCompletionSource? Sent);
 
     public EventsStream(MyelinDatabase db, IReplicationBus bus, RecentEventsCache cache, IReplicationWire? wire,
-        TimeProvider time, ILogger<EventsStream> log, EventsStreamOptions? options = null, MembershipChanges? membershipChanges = null)
+        TimeProvider time, ILogger<EventsStream> log, EventsStreamOptions? options = null, MembershipChanges? membershipChanges = null,
+        RecentPushActions? pushActions = null)
     {
+        _pushActions = pushActions;
         _membershipChanges = membershipChanges ?? new MembershipChanges();
         _db = db;
         _bus = bus;
@@ -210,6 +213,9 @@ public sealed class EventsStream : IAsyncDisposable
             foreach (var r in rows)
                 if (r.Position > published) _own[r.Position] = r.ToStored();
         }
+        if (_pushActions is not null)
+            foreach (var r in rows)
+                if (r.Notify is { } notify) _pushActions.Add(r.Position, notify.Select(n => (n.UserId, n.Highlight)).ToList());
         foreach (var r in rows)
             if (r is { Redacts: { } target, RedactedTargetJson: { } pruned }) _cache.Replace(target, pruned);
     }

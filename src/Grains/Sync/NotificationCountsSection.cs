@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Myelin.Grains.Streams;
 using Myelin.Storage;
 
 namespace Myelin.Grains.Sync;
@@ -16,7 +17,8 @@ namespace Myelin.Grains.Sync;
 /// own receipt moved, rooms not counted yet, and everything on a first or full-state sync.
 /// </para>
 /// </summary>
-public sealed class NotificationCountsSection(MyelinDatabase db) : ISyncSection
+public sealed class NotificationCountsSection(MyelinDatabase db, RecentEventsCache? recent = null, RecentPushActions? pushActions = null)
+    : ISyncSection
 {
     const int MaxUsers = 50_000;
 
@@ -61,7 +63,9 @@ public sealed class NotificationCountsSection(MyelinDatabase db) : ISyncSection
                     recount.Add(room);
             if (upTo.Events > known.EventsUpTo)
             {
-                foreach (var (room, position, highlight) in await db.PushActions.GetNewActionsAsync(sync.UserId, known.EventsUpTo, upTo.Events))
+                var added = NewActionsFromMemory(sync.UserId, sync.JoinedRooms, known.EventsUpTo, upTo.Events)
+                    ?? await db.PushActions.GetNewActionsAsync(sync.UserId, known.EventsUpTo, upTo.Events);
+                foreach (var (room, position, highlight) in added)
                 {
                     if (recount.Contains(room) || !known.Rooms.TryGetValue(room, out var c)) continue;
                     known.Rooms[room] = c with
@@ -86,6 +90,22 @@ public sealed class NotificationCountsSection(MyelinDatabase db) : ISyncSection
                 || (c.ReceiptStreamId > since.Receipts && c.ReceiptStreamId <= upTo.Receipts);
             sync.SetUnreadCounts(room, c.Notifications, c.Highlights, changed);
         }
+    }
+
+    /// <summary>The user's new notifying actions in the joined rooms from the recent events and their push
+    /// actions in memory; null when any of it is not there (then the database answers).</summary>
+    IReadOnlyList<(string RoomId, long StreamOrdering, bool Highlight)>? NewActionsFromMemory(
+        string userId, IReadOnlyList<string> rooms, long from, long to)
+    {
+        if (recent is null || pushActions is null || !recent.TryGetRange(rooms.ToHashSet(), from, to, out var events)) return null;
+        var result = new List<(string, long, bool)>();
+        foreach (var e in events)
+        {
+            if (!pushActions.TryGet(e.StreamOrdering, out var notifying)) return null;
+            foreach (var (user, highlight) in notifying)
+                if (user == userId) result.Add((e.RoomId, e.StreamOrdering, highlight));
+        }
+        return result;
     }
 
     async Task RecountAsync(UserCounts known, string userId, IReadOnlyCollection<string> rooms, long upToEvents)
