@@ -14,12 +14,19 @@ public sealed class JoinedRoomsCache : IDisposable
     const int MaxUsers = 100_000;
 
     readonly MyelinDatabase _db;
+    readonly IReplicationBus _bus;
+    readonly MembershipChanges? _changes;
     readonly ConcurrentDictionary<string, Task<IReadOnlySet<string>>> _rooms = new();
+    // The events position each entry was read at: an entry older than the user's latest membership change
+    // (recorded before that change's position is published) is stale even if the bus has not dropped it yet.
+    readonly ConcurrentDictionary<string, long> _loadedAt = new();
     readonly IDisposable _subscription;
 
-    public JoinedRoomsCache(MyelinDatabase db, IReplicationBus bus)
+    public JoinedRoomsCache(MyelinDatabase db, IReplicationBus bus, MembershipChanges? changes = null)
     {
         _db = db;
+        _bus = bus;
+        _changes = changes;
         // Runs on the bus's thread: only drops entries.
         _subscription = bus.Subscribe(u =>
         {
@@ -32,7 +39,7 @@ public sealed class JoinedRoomsCache : IDisposable
     /// <summary>The user's joined rooms, when known without a query.</summary>
     public bool TryGetCached(string userId, out IReadOnlySet<string> rooms)
     {
-        if (_rooms.TryGetValue(userId, out var t) && t.IsCompletedSuccessfully)
+        if (_rooms.TryGetValue(userId, out var t) && t.IsCompletedSuccessfully && !IsStale(userId))
         {
             rooms = t.Result;
             return true;
@@ -43,14 +50,22 @@ public sealed class JoinedRoomsCache : IDisposable
 
     public Task<IReadOnlySet<string>> GetAsync(string userId)
     {
-        if (_rooms.TryGetValue(userId, out var known) && !known.IsFaulted && !known.IsCanceled) return known;
+        if (_rooms.TryGetValue(userId, out var known) && !known.IsFaulted && !known.IsCanceled && !IsStale(userId)) return known;
         // Bounded: past the limit it starts over, rather than tracking use.
-        if (_rooms.Count >= MaxUsers) _rooms.Clear();
+        if (_rooms.Count >= MaxUsers)
+        {
+            _rooms.Clear();
+            _loadedAt.Clear();
+        }
         // Stored before the query runs: a membership change committed after it started drops it again.
+        _loadedAt[userId] = _bus.Position(StreamNames.Events);
         var load = LoadAsync(userId);
         _rooms[userId] = load;
         return load;
     }
+
+    bool IsStale(string userId) =>
+        _changes is not null && _changes.LastChange(userId) > _loadedAt.GetValueOrDefault(userId, long.MaxValue);
 
     /// <summary>Whether the two users are joined to a room together.</summary>
     public async Task<bool> ShareARoomAsync(string a, string b) => (await GetAsync(a)).Overlaps(await GetAsync(b));

@@ -44,9 +44,10 @@ public static class MyelinCoreServices
             services.AddSingleton<IReplicationBus, InMemoryReplicationBus>();
         }
         services.AddSingleton(new RecentPushActions());
+        services.AddSingleton(new MembershipChanges());
         services.AddSingleton(sp => new EventsStream(db, sp.GetRequiredService<IReplicationBus>(), sp.GetRequiredService<RecentEventsCache>(),
             sp.GetService<IReplicationWire>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EventsStream>>(),
-            pushActions: sp.GetRequiredService<RecentPushActions>()));
+            membershipChanges: sp.GetRequiredService<MembershipChanges>(), pushActions: sp.GetRequiredService<RecentPushActions>()));
         services.AddSingleton<EventPersister>();
         services.AddSingleton(sp => new StreamFanout(db, sp.GetRequiredService<IReplicationBus>(), sp.GetService<IReplicationWire>(),
             sp.GetServices<IStreamRowConsumer>(), sp.GetRequiredService<ILogger<StreamFanout>>()));
