@@ -12,7 +12,8 @@ internal sealed class EventStore(Db db) : IEventStore
     // Chunk size for queries by a list of IDs (keeps well under both engines' parameter limits).
     const int ListChunk = 500;
 
-    sealed class EventRow
+    /// <summary>An events row as Dapper reads it (queries that join more columns derive from it).</summary>
+    internal class EventRow
     {
         public long StreamOrdering { get; set; }
         public string EventId { get; set; } = "";

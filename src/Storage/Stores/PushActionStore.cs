@@ -84,25 +84,13 @@ internal sealed class PushActionStore(Db db) : IPushActionStore
         db.ReadAsync<IReadOnlyList<string>>(async c =>
             (await c.QueryAsync<string>(SelectRoomsWithNewReceipts, new { UserId = userId, From = from, To = to })).ToList());
 
-    sealed class NotificationDbRow
+    sealed class NotificationDbRow : EventStore.EventRow
     {
         public string Actions { get; set; } = "";
         public long Highlight { get; set; }
         public long IsRead { get; set; }
-        public long StreamOrdering { get; set; }
-        public string EventId { get; set; } = "";
-        public string RoomId { get; set; } = "";
-        public string Type { get; set; } = "";
-        public string? StateKey { get; set; }
-        public string Sender { get; set; } = "";
-        public long Depth { get; set; }
-        public long OriginServerTs { get; set; }
-        public string Json { get; set; } = "";
-        public string? Membership { get; set; }
 
-        public NotificationRow ToRecord() => new(
-            new StoredEvent(StreamOrdering, EventId, RoomId, Type, StateKey, Sender, Depth, OriginServerTs, Json, Membership),
-            Actions, Highlight != 0, IsRead != 0);
+        public NotificationRow ToNotification() => new(ToRecord(), Actions, Highlight != 0, IsRead != 0);
     }
 
     const string SelectNotifications = $"""
@@ -128,7 +116,7 @@ internal sealed class PushActionStore(Db db) : IPushActionStore
             (await c.QueryAsync<NotificationDbRow>(SelectNotifications, new
             {
                 UserId = userId, Before = before ?? long.MaxValue, MinHighlight = onlyHighlight ? 1 : 0, Limit = (long)limit,
-            })).Select(r => r.ToRecord()).ToList());
+            })).Select(r => r.ToNotification()).ToList());
     }
 
     sealed class RulesRow
