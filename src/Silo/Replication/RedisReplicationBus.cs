@@ -100,7 +100,13 @@ public sealed class RedisReplicationBus : IReplicationBus, IReplicationWire, IAs
 
     public async ValueTask DisposeAsync()
     {
-        if (_queue is not null) await _queue.UnsubscribeAsync();
+        if (_queue is not null)
+        {
+            // Unsubscribing needs a live connection; when Redis is down (or restarting) closing the
+            // connection below drops the subscription anyway, so shutting down must not fail on it.
+            try { await _queue.UnsubscribeAsync(); }
+            catch (RedisConnectionException e) { _log.LogDebug("Unsubscribe skipped at shutdown: {Error}", e.Message); }
+        }
         if (_redis is null) return;
         _redis.ConnectionRestored -= OnConnectionRestored;
         await _redis.CloseAsync();
