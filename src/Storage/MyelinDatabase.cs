@@ -34,6 +34,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
         StreamWriterPositions = new StreamWriterPositionStore(db);
         Presence = new PresenceStore(db);
         PushActions = new PushActionStore(db);
+        WorkerAppPositions = new WorkerAppPositionStore(db);
     }
 
     /// <summary>Connects and applies the schema deltas not yet applied.</summary>
@@ -73,6 +74,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IStreamWriterPositionStore StreamWriterPositions { get; }
     public IPresenceStore Presence { get; }
     public IPushActionStore PushActions { get; }
+    public IWorkerAppPositionStore WorkerAppPositions { get; }
 
     /// <summary>The schema versions applied, ascending (for diagnostics and tests).</summary>
     public async Task<IReadOnlyList<int>> GetSchemaVersionsAsync()

@@ -243,6 +243,18 @@ public interface IStreamWriterPositionStore
     Task<IReadOnlyDictionary<string, long>> GetAsync(string stream);
 }
 
+/// <summary>A worker app's stored position in a stream it follows.</summary>
+public sealed record WorkerAppPosition(string App, string Instance, string Stream, long Position);
+
+/// <summary>Where each worker app has got to (worker_app_positions): its resume point after a restart.</summary>
+public interface IWorkerAppPositionStore
+{
+    /// <summary>The stored position, or null when the app has never stored one.</summary>
+    Task<long?> GetAsync(string app, string instance, string stream);
+    Task SetAsync(string app, string instance, string stream, long position);
+    Task<IReadOnlyList<WorkerAppPosition>> GetAllAsync();
+}
+
 /// <summary>Hands out stream positions: unique and increasing across writers.</summary>
 public interface IStreamIdGenerator
 {

@@ -39,6 +39,8 @@ public sealed class ClusterOptions
     public string? ReplicationSecret { get; init; }
     public string RunBackgroundTasksOn { get; init; } = "master";
     public RedisOptions Redis { get; init; } = new(false, "localhost", 6379, null, 0);
+    /// <summary>Which worker apps run where (pusher_instances, notify_appservices_from_worker, ...).</summary>
+    public WorkerAppOptions WorkerApps { get; init; } = new();
 
     public bool IsStreamWriter(string stream) =>
         !StreamWriters.TryGetValue(stream, out var writers) || writers.Contains(WorkerName);
@@ -93,6 +95,7 @@ public sealed class ClusterOptions
             ReplicationSecret = c.String("worker_replication_secret"),
             RunBackgroundTasksOn = c.String("run_background_tasks_on", "master")!,
             Redis = redis,
+            WorkerApps = WorkerAppOptions.FromConfig(c, app, name, c.String("run_background_tasks_on", "master")!),
         };
     }
 }

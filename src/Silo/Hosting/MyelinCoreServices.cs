@@ -10,6 +10,7 @@ using Myelin.Grains.Typing;
 using Myelin.Matrix;
 using Myelin.Silo.Configuration;
 using Myelin.Silo.Replication;
+using Myelin.Silo.WorkerApps;
 using Myelin.Storage;
 
 namespace Myelin.Silo.Hosting;
@@ -72,6 +73,8 @@ public static class MyelinCoreServices
         // grain persists or syncs.
         services.AddHostedService<ReplicationStartup>();
         services.AddHostedService<PresenceStartup>();
+        // After the replication start-up: worker apps follow a stream that is already at its position.
+        services.AddMyelinWorkerApps(options);
     }
 
     /// <summary>Connects the bus to Redis (when clustered) and starts the events stream; stops them last.</summary>
