@@ -91,4 +91,15 @@ public static class RequesterExtensions
         ctx.Items[typeof(Requester)] = requester;
         return requester;
     }
+
+    /// <summary>Authenticates the request and requires a server admin (Synapse's admin API): 403 M_FORBIDDEN
+    /// for anyone else. Read from the database each time, so making or unmaking an admin takes effect at once.</summary>
+    public static async Task<Requester> RequireServerAdminAsync(this HttpContext ctx)
+    {
+        var requester = await ctx.AuthAsync();
+        var user = await ctx.RequestServices.GetRequiredService<MyelinDatabase>().Accounts.GetUserAsync(requester.UserId);
+        if (user is not { IsAdmin: true })
+            throw new MatrixException(403, "M_FORBIDDEN", "You are not a server admin");
+        return requester;
+    }
 }
