@@ -33,9 +33,10 @@ public sealed class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <paramref name="app"/> ("Myelin.Silo" or "Myelin.Gateway"); returns once the process runs,
-    /// not once it has joined (see <see cref="TestCluster"/>).</summary>
+    /// not once it has joined (see <see cref="TestCluster"/>). <paramref name="extraYaml"/> is appended to the
+    /// process's own config file (e.g. <c>worker_app: synapse.app.pusher</c>; a later key wins).</summary>
     public static async Task<NodeProcess> StartAsync(string app, string workerName, string dir, string sharedConfigPath,
-        bool http, bool clientGateway)
+        bool http, bool clientGateway, string? extraYaml = null)
     {
         int silo = FreePort(), gateway = clientGateway ? FreePort() : 0, httpPort = http ? FreePort() : 0;
         var own = new StringBuilder($"""
@@ -55,6 +56,7 @@ public sealed class NodeProcess : IAsyncDisposable
                     type: http
 
                 """);
+        if (extraYaml is not null) own.Append(extraYaml.TrimEnd() + "\n");
         var ownPath = Path.Combine(dir, workerName + ".yaml");
         await File.WriteAllTextAsync(ownPath, own.ToString());
 

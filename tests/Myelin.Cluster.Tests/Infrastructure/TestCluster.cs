@@ -78,8 +78,9 @@ public sealed class TestCluster : IAsyncDisposable
     public string ServerName { get; } = "c" + Guid.NewGuid().ToString("N")[..12] + ".test";
 
     /// <summary>A new database and shared config; <paramref name="eventWriters"/> becomes stream_writers.events.
-    /// With <paramref name="redis"/> (host:port) the processes replicate over that Redis.</summary>
-    public static async Task<TestCluster> CreateAsync(IReadOnlyList<string> eventWriters, string? redis = null)
+    /// With <paramref name="redis"/> (host:port) the processes replicate over that Redis. <paramref name="sharedYaml"/>
+    /// is appended to the shared file (top-level keys such as <c>pusher_instances</c>).</summary>
+    public static async Task<TestCluster> CreateAsync(IReadOnlyList<string> eventWriters, string? redis = null, string? sharedYaml = null)
     {
         var admin = TestEnvironment.PostgresConnectionString
             ?? throw new InvalidOperationException($"{TestEnvironment.PostgresVariable} must be set when CI=true");
@@ -120,7 +121,7 @@ public sealed class TestCluster : IAsyncDisposable
             stream_writers:
               events: [{string.Join(", ", eventWriters)}]
 
-            """ + redisSection);
+            """ + redisSection + (sharedYaml is null ? "" : "\n" + sharedYaml.TrimEnd() + "\n"));
         return cluster;
     }
 
@@ -130,18 +131,18 @@ public sealed class TestCluster : IAsyncDisposable
     static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(90);
 
     /// <summary>Starts a plain silo (<c>src/Silo</c>) and waits until it is an active cluster member.</summary>
-    public async Task<NodeProcess> StartSiloAsync(string workerName)
+    public async Task<NodeProcess> StartSiloAsync(string workerName, string? extraYaml = null)
     {
-        var node = await NodeProcess.StartAsync("Myelin.Silo", workerName, _dir, SharedConfigPath, http: false, clientGateway: false);
+        var node = await NodeProcess.StartAsync("Myelin.Silo", workerName, _dir, SharedConfigPath, http: false, clientGateway: false, extraYaml);
         lock (_nodes) _nodes.Add(node);
         await WaitActiveAsync(node, JoinTimeout);
         return node;
     }
 
     /// <summary>Starts a gateway silo (<c>src/Gateway</c>), which also accepts the test's Orleans client.</summary>
-    public async Task<NodeProcess> StartGatewayAsync(string workerName)
+    public async Task<NodeProcess> StartGatewayAsync(string workerName, string? extraYaml = null)
     {
-        var node = await NodeProcess.StartAsync("Myelin.Gateway", workerName, _dir, SharedConfigPath, http: true, clientGateway: true);
+        var node = await NodeProcess.StartAsync("Myelin.Gateway", workerName, _dir, SharedConfigPath, http: true, clientGateway: true, extraYaml);
         lock (_nodes) _nodes.Add(node);
         await WaitActiveAsync(node, JoinTimeout);
         await node.WaitForHttpAsync(JoinTimeout);
