@@ -156,6 +156,10 @@ public interface IReceiptStore
     /// <summary>The receipts of the rooms written at stream positions in (from, to], ascending.</summary>
     Task<IReadOnlyList<ReceiptRow>> GetChangedAsync(IReadOnlyCollection<string> roomIds, long from, long to);
 
+    /// <summary>The receipts of every room written at stream positions in (from, to], ascending (a small
+    /// range that many /sync requests share, read once for all of them).</summary>
+    Task<IReadOnlyList<ReceiptRow>> GetChangedInAllRoomsAsync(long from, long to);
+
     /// <summary>Every current receipt of the rooms written at or below <paramref name="upTo"/> (an initial
     /// sync), ascending by stream position.</summary>
     Task<IReadOnlyList<ReceiptRow>> GetCurrentAsync(IReadOnlyCollection<string> roomIds, long upTo);

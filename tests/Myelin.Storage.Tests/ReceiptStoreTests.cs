@@ -102,6 +102,22 @@ public sealed class ReceiptStoreTests(DatabaseFixture fixture) : StoreTestBase(f
     }
 
     [Theory, SqliteData, PostgresData]
+    public async Task GetChangedInAllRooms_EveryRoomsRowsInTheRange_Ascending(DatabaseEngine engine)
+    {
+        var db = await OpenAsync(engine);
+        var (room, other) = (NewRoomId(), NewRoomId());
+        var a = (await db.Receipts.PutReceiptAsync(room, Read, NewUserId(), null, NewEventId(), 1, "{}"))!.Value;
+        var b = (await db.Receipts.PutReceiptAsync(other, Read, NewUserId(), null, NewEventId(), 1, "{}"))!.Value;
+        var c = (await db.Receipts.PutReceiptAsync(room, ReadPrivate, NewUserId(), null, NewEventId(), 1, "{}"))!.Value;
+
+        var changed = await db.Receipts.GetChangedInAllRoomsAsync(a, c);
+
+        Assert.Equal([b, c], changed.Select(r => r.StreamId));
+        Assert.Equal([other, room], changed.Select(r => r.RoomId));
+        Assert.Empty(await db.Receipts.GetChangedInAllRoomsAsync(c, c));
+    }
+
+    [Theory, SqliteData, PostgresData]
     public async Task GetCurrent_ManyRooms_EveryLatestReceiptUpToThePosition(DatabaseEngine engine)
     {
         var db = await OpenAsync(engine);

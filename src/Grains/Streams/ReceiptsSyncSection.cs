@@ -10,7 +10,7 @@ namespace Myelin.Grains.Streams;
 /// per joined room whose receipts changed between the tokens, or, for a room sent in full, all of the
 /// room's current receipts. Other users' private receipts are left out.
 /// </summary>
-public sealed class ReceiptsSyncSection(MyelinDatabase db) : ISyncSection
+public sealed class ReceiptsSyncSection(MyelinDatabase db, RecentReceiptRanges recent) : ISyncSection
 {
     public async Task AddToAsync(SyncSectionContext sync)
     {
@@ -22,7 +22,18 @@ public sealed class ReceiptsSyncSection(MyelinDatabase db) : ISyncSection
 
         var rows = new List<ReceiptRow>();
         if (inFull.Count > 0 && to > 0) rows.AddRange(await db.Receipts.GetCurrentAsync(inFull, to));
-        if (changed.Count > 0) rows.AddRange(await db.Receipts.GetChangedAsync(changed, from, to));
+        if (changed.Count > 0)
+        {
+            if (RecentReceiptRanges.Covers(from, to))
+            {
+                var wanted = changed.ToHashSet();
+                rows.AddRange((await recent.GetAsync(from, to)).Where(r => wanted.Contains(r.RoomId)));
+            }
+            else
+            {
+                rows.AddRange(await db.Receipts.GetChangedAsync(changed, from, to));
+            }
+        }
 
         foreach (var room in rows.GroupBy(r => r.RoomId))
         {

@@ -61,6 +61,7 @@ public static class MyelinCoreServices
         services.AddSingleton<IStreamRowConsumer>(sp => sp.GetRequiredService<TypingCache>());
         services.AddSingleton<ISyncSection, TypingSyncSection>();
         services.AddSingleton<ReceiptsWriter>();
+        services.AddSingleton<RecentReceiptRanges>();
         services.AddSingleton<Myelin.Grains.Sync.ISyncSection, ReceiptsSyncSection>();
         services.AddSingleton(options.Presence);
         services.AddSingleton<JoinedRoomsCache>();

@@ -103,6 +103,15 @@ internal sealed class ReceiptStore(Db db, IStreamIdGenerator streamIds) : IRecei
         });
     }
 
+    const string SelectAllRooms = $"SELECT {Columns} FROM receipts WHERE stream_id > @From AND stream_id <= @To ORDER BY stream_id";
+
+    public Task<IReadOnlyList<ReceiptRow>> GetChangedInAllRoomsAsync(long from, long to)
+    {
+        if (to <= from) return Task.FromResult<IReadOnlyList<ReceiptRow>>([]);
+        return db.ReadAsync<IReadOnlyList<ReceiptRow>>(async c =>
+            (await c.QueryAsync<Row>(SelectAllRooms, new { From = from, To = to })).Select(r => r.ToRecord()).ToList());
+    }
+
     // Rows are the latest receipt of each kind, so everything at or below the position is the current set.
     public Task<IReadOnlyList<ReceiptRow>> GetCurrentAsync(IReadOnlyCollection<string> roomIds, long upTo) =>
         GetChangedAsync(roomIds, 0, upTo);

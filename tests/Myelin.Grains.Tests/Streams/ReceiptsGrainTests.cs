@@ -183,7 +183,7 @@ public sealed class ReceiptsGrainTests(ClusterFixture fx)
     async Task<JsonObject> SyncAsync(string user, SyncToken? since, SyncToken upTo)
     {
         var builder = new SyncBuilder(fx.Db, new RecentEventsCache(), user, "DEVICE", SyncFilter.Default, since, upTo, fullState: false,
-            [new ReceiptsSyncSection(fx.Db)]);
+            [new ReceiptsSyncSection(fx.Db, new RecentReceiptRanges(fx.Db))]);
         return await builder.BuildAsync(await fx.Db.Events.GetMembershipsForUserAsync(user));
     }
 

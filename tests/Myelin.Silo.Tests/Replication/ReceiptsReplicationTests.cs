@@ -42,7 +42,7 @@ public sealed class ReceiptsReplicationTests
         var upTo = SyncToken.Current(b.Bus);
         Assert.True(upTo.Receipts >= position);
         var builder = new SyncBuilder(b.Db, b.Cache, alice, "DEVICE", SyncFilter.Default, since, upTo, fullState: false,
-            [new ReceiptsSyncSection(b.Db)]);
+            [new ReceiptsSyncSection(b.Db, new RecentReceiptRanges(b.Db))]);
         var body = await builder.BuildAsync(await b.Db.Events.GetMembershipsForUserAsync(alice));
         var receipt = body["rooms"]!["join"]![room]!["ephemeral"]!["events"]!.AsArray().Single()!;
         Assert.Equal(Receipts.EventType, receipt["type"]!.GetValue<string>());
