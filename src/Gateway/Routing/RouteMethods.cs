@@ -137,6 +137,9 @@ public static class RouteMethods
         [@"^/_synapse/admin/v1/users/.*/media$"] = [Get, Delete],
     };
 
+    /// <summary>Every pattern listed here (a test checks each is a row of the table).</summary>
+    public static IEnumerable<string> Patterns => ByPattern.Keys;
+
     /// <summary>The methods of <paramref name="pattern"/>; empty when the pattern has no entry here.</summary>
     public static IReadOnlyList<string> For(string pattern) => ByPattern.TryGetValue(pattern, out var m) ? m : [];
 }
