@@ -82,7 +82,7 @@ public sealed class NginxProcess : IAsyncDisposable
     public static async Task<NginxProcess> StartAsync(IEnumerable<Uri> gateways, IEnumerable<string>? moreArgs = null)
     {
         var dir = NewDirectory();
-        var port = GatewayProcess.FreePort();
+        var port = FreePort();
         var args = gateways.SelectMany(g => new[] { "--gateway", $"{g.Host}:{g.Port}" })
             .Concat(moreArgs ?? []).Concat(["--listen", $"127.0.0.1:{port}"]);
         var config = Generate(dir, args);
@@ -109,6 +109,13 @@ public sealed class NginxProcess : IAsyncDisposable
                 await Task.Delay(100);
             }
         }
+    }
+
+    public static int FreePort()
+    {
+        using var l = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
     }
 
     static Process Start(IEnumerable<string> args)
