@@ -6,7 +6,7 @@
 #      pointed at 127.0.0.1: nginx resolves them while checking);
 #   3. that nginx config routes as documented, run against two stub gateways (python3): /sync is sticky
 #      per user (header or access_token parameter, whatever the token's random part), initial syncs
-#      go to their own pool, everything else alternates;
+#      go to their own pool, a room's sends go to one gateway, everything else alternates;
 #   4. the shell scripts parse (bash -n / sh -n).
 # Installs docker-compose and nginx-light with apt-get when missing (as root). Exits non-zero on any
 # failure; the last line is `check-docker: OK` on success.
@@ -81,6 +81,7 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+    do_PUT = do_GET
     def log_message(self, *a): pass
 http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
 EOF
@@ -119,10 +120,23 @@ for i in $(seq 1 10); do
 done
 [[ "$seen" == *A* && "$seen" == *B* ]] || fail "10 users' /sync all went to one gateway ($seen): the hash does not spread"
 
+# Event sending is hashed by room ID, whether the client escapes it or not (nginx hashes the decoded path).
+rooms=""
+for i in $(seq 1 10); do
+    first="$(get -X PUT -d '{}' "$base/_matrix/client/v3/rooms/%21room$i%3Alocalhost/send/m.room.message/t1")" \
+        || fail "PUT /send through nginx failed"
+    again="$(get -X PUT -d '{}' "$base/_matrix/client/v3/rooms/!room$i:localhost/send/m.room.message/t2")"
+    [ "$again" = "$first" ] || fail "sends to room $i went to $first, then to $again"
+    again="$(get -X PUT -d '{}' "$base/_matrix/client/r0/rooms/%21room$i%3Alocalhost/state/m.room.topic/")"
+    [ "$again" = "$first" ] || fail "a state event in room $i went to $again, not $first"
+    rooms="$rooms$first"
+done
+[[ "$rooms" == *A* && "$rooms" == *B* ]] || fail "10 rooms' sends all went to one gateway ($rooms): the room hash does not spread"
+
 rr=""
 for _ in 1 2 3 4; do rr="$rr$(get "$base/_matrix/client/v3/profile/@u:localhost")"; done
 [[ "$rr" == *A* && "$rr" == *B* ]] || fail "other requests did not alternate between gateways ($rr)"
-say "routing: /sync sticky per user (10 users over $(echo "$seen" | grep -o A | wc -l) A / $(echo "$seen" | grep -o B | wc -l) B), other requests round robin ($rr)"
+say "routing: /sync sticky per user (10 users over $(echo "$seen" | grep -o A | wc -l) A / $(echo "$seen" | grep -o B | wc -l) B), sends sticky per room ($rooms), other requests round robin ($rr)"
 
 # --- 4. scripts -----------------------------------------------------------------------------------
 bash -n scripts/cluster || fail "scripts/cluster does not parse"
