@@ -7,6 +7,13 @@ using Myelin.Silo.Hosting;
 // is an event persister: room grains live on it. Usage: Myelin.Silo --config-path shared.yaml
 // --config-path worker.yaml. SIGTERM (or Ctrl+C) stops it cleanly: it leaves the cluster and hands its
 // grains over before exiting. Server GC is on (Myelin.Silo.csproj).
+// The routing table belongs to the gateway (it lists the HTTP endpoints); a plain silo serves none.
+if (args.Length > 0 && args[0] == "routes")
+{
+    Console.Error.WriteLine("routes: the routing table is printed by the gateway executable: dotnet Myelin.Gateway.dll routes [--format json | --nginx ...]");
+    return 2;
+}
+
 HomeserverOptions options;
 try
 {

@@ -22,9 +22,14 @@ public static class Owners
 /// <summary>
 /// One row of the routing table: an endpoint pattern exactly as Synapse's worker documentation writes it
 /// (<c>seed/workers.md</c>), the endpoint group serving it, the owner of the work, whether it is
-/// implemented, and a sample path that the pattern matches (used by tests and the routes command).
+/// implemented, and a sample path that the pattern matches (used by tests and the routes command). The
+/// nginx configuration <c>routes --nginx</c> writes is generated from these rows (<see cref="NginxConfig"/>).
 /// </summary>
-public sealed record RouteEntry(string Pattern, string Group, string Owner, bool Implemented, string SamplePath);
+public sealed record RouteEntry(string Pattern, string Group, string Owner, bool Implemented, string SamplePath)
+{
+    /// <summary>The HTTP methods of the endpoints under this pattern (<see cref="RouteMethods"/>).</summary>
+    public IReadOnlyList<string> Methods => RouteMethods.For(Pattern);
+}
 
 /// <summary>
 /// Every endpoint pattern of Synapse's worker documentation, bound to the group that serves it. A pattern
