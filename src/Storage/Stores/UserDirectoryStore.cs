@@ -9,10 +9,11 @@ using NpgsqlTypes;
 namespace Myelin.Storage.Stores;
 
 /// <summary>
-/// How the directory cuts user IDs, display names and search terms into words: lowercased, NFKC-normalised
-/// (as Synapse's _filter_text_for_index), split on anything that is neither a letter nor a digit, so
-/// "@alice.smith:example.org" is found by "alice", "smi" or "example". Words hold only letters and digits,
-/// so they never carry a LIKE wildcard.
+/// How the directory cuts user IDs, display names and search terms into words: lowercased, split on anything
+/// that is neither a letter, a digit nor a combining mark, so "@alice.smith:example.org" is found by "alice",
+/// "smi" or "example". Full-width forms count as their ASCII letters (the part of Synapse's NFKC folding that
+/// needs no tables: the process runs with invariant globalization, where string.Normalize is not available).
+/// Words hold only letters, digits and marks, so they never carry a LIKE wildcard.
 /// </summary>
 public static class DirectoryWords
 {
@@ -23,13 +24,14 @@ public static class DirectoryWords
     {
         var words = new List<string>();
         if (string.IsNullOrEmpty(text)) return words;
-        var normal = text.ToLowerInvariant().Normalize(NormalizationForm.FormKC).ToLowerInvariant();
         var word = new StringBuilder();
-        foreach (var rune in normal.EnumerateRunes())
+        foreach (var r in text.EnumerateRunes())
         {
-            if (Rune.IsLetterOrDigit(rune))
+            // U+FF01..U+FF5E are the full-width forms of U+0021..U+007E.
+            var rune = r.Value is >= 0xFF01 and <= 0xFF5E ? new Rune(r.Value - 0xFF01 + 0x21) : r;
+            if (Rune.IsLetterOrDigit(rune) || Rune.GetUnicodeCategory(rune) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark)
             {
-                word.Append(rune.ToString());
+                word.Append(Rune.ToLowerInvariant(rune).ToString());
             }
             else if (word.Length > 0)
             {
