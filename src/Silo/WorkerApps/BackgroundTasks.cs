@@ -39,6 +39,10 @@ public sealed class BackgroundTasks : BackgroundService
     readonly TimeProvider _time;
     readonly ILogger _log;
     readonly Func<string, Task> _resumePresence;
+    // Made with the service, so the first tick is a Tick after construction whenever the host starts the
+    // loop; a tick that comes while tasks run is kept for the next wait, never lost.
+    readonly PeriodicTimer _timer;
+    readonly Dictionary<HousekeepingTask, DateTimeOffset> _due;
 
     /// <param name="resumePresence">Wakes a user's presence writer (an idle one restores the stored state and
     /// times out, announcing offline to every process).</param>
@@ -58,6 +62,9 @@ public sealed class BackgroundTasks : BackgroundService
             new("prune read push actions", TimeSpan.FromHours(1), _ => PruneReadPushActionsAsync()),
             new("time out stale presence", TimeSpan.FromMinutes(5), TimeOutStalePresenceAsync),
         ];
+        _timer = new PeriodicTimer(Tick, time);
+        // Everything is due at the first tick: by then the process is up.
+        _due = Tasks.ToDictionary(t => t, _ => time.GetUtcNow() + Tick);
     }
 
     /// <summary>The service as the process hosts it: presence is woken through the user's presence grain.</summary>
@@ -67,28 +74,38 @@ public sealed class BackgroundTasks : BackgroundService
 
     public IReadOnlyList<HousekeepingTask> Tasks { get; }
 
-    /// <summary>Completed runs, per task (for tests and logs).</summary>
+    /// <summary>Task runs completed, and ticks handled (for tests).</summary>
     public int Runs { get; private set; }
+    public int Ticks { get; private set; }
 
     long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
         _log.LogInformation("Background tasks run on this process ({Instance})", _options.WorkerName);
-        // Everything is due one tick after the start: the process is up and the stream is at its position.
-        var due = Tasks.ToDictionary(t => t, _ => _time.GetUtcNow() + Tick);
-        while (!ct.IsCancellationRequested)
+        try
         {
-            try { await Task.Delay(Tick, _time, ct); }
-            catch (OperationCanceledException) { return; }
-            var now = _time.GetUtcNow();
-            foreach (var task in Tasks)
+            while (await _timer.WaitForNextTickAsync(ct))
             {
-                if (due[task] > now || ct.IsCancellationRequested) continue;
-                due[task] = now + task.Every;
-                await RunAsync(task, ct);
+                var now = _time.GetUtcNow();
+                foreach (var task in Tasks)
+                {
+                    if (_due[task] > now || ct.IsCancellationRequested) continue;
+                    _due[task] = now + task.Every;
+                    await RunAsync(task, ct);
+                }
+                Ticks++;
             }
         }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override void Dispose()
+    {
+        _timer.Dispose();
+        base.Dispose();
     }
 
     /// <summary>Runs one task; a failure is logged and the task tried again at its next period.</summary>
