@@ -35,6 +35,8 @@ public sealed class MyelinDatabase : IAsyncDisposable
         Presence = new PresenceStore(db);
         PushActions = new PushActionStore(db);
         WorkerAppPositions = new WorkerAppPositionStore(db);
+        UserDirectory = new UserDirectoryStore(db);
+        Housekeeping = new HousekeepingStore(db);
     }
 
     /// <summary>Connects and applies the schema deltas not yet applied.</summary>
@@ -75,6 +77,8 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IPresenceStore Presence { get; }
     public IPushActionStore PushActions { get; }
     public IWorkerAppPositionStore WorkerAppPositions { get; }
+    public IUserDirectoryStore UserDirectory { get; }
+    public IHousekeepingStore Housekeeping { get; }
 
     /// <summary>The schema versions applied, ascending (for diagnostics and tests).</summary>
     public async Task<IReadOnlyList<int>> GetSchemaVersionsAsync()

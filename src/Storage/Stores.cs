@@ -331,3 +331,72 @@ public interface IPushActionStore
     /// <summary>The stored m.push_rules global account data of each user who has one (user ID → JSON).</summary>
     Task<IReadOnlyDictionary<string, string>> GetPushRulesAsync(IReadOnlyCollection<string> userIds);
 }
+
+/// <summary>One user found by a directory search.</summary>
+public sealed record DirectoryUser(string UserId, string? DisplayName, string? AvatarUrl);
+
+/// <summary>A directory search: the searcher, what they typed, how many results, and the server's rules.</summary>
+/// <param name="SearchAllUsers">Every user is a candidate (<c>user_directory.search_all_users</c>), not only
+/// those in public rooms or sharing a room with the searcher.</param>
+/// <param name="PreferLocalUsers">Users of <paramref name="ServerName"/> rank higher (<c>prefer_local_users</c>).</param>
+/// <param name="ExcludeRemoteUsers">Only local users are found (<c>exclude_remote_users</c>).</param>
+public sealed record DirectorySearch(string SearcherId, string Term, int Limit, string ServerName,
+    bool SearchAllUsers = false, bool PreferLocalUsers = false, bool ExcludeRemoteUsers = false);
+
+/// <summary>What a room's current state says about the directory: whether the room is public (publicly
+/// joinable or world-readable) and who is joined.</summary>
+public sealed record DirectoryRoom(string RoomId, bool IsPublic, IReadOnlyList<string> Joined);
+
+/// <summary>
+/// The user directory (Synapse's user_directory and its two visibility tables). Entries of local users
+/// follow their profile (<see cref="IAccountStore"/> writes them); the updater keeps the visibility tables
+/// from room state. Every write is idempotent: it makes the tables agree with what it is given.
+/// </summary>
+public interface IUserDirectoryStore
+{
+    /// <summary>The matching users, best first, at most <see cref="DirectorySearch.Limit"/> + 1 (the caller
+    /// tells "limited" from the extra one).</summary>
+    Task<IReadOnlyList<DirectoryUser>> SearchAsync(DirectorySearch search);
+
+    Task<DirectoryUser?> GetEntryAsync(string userId);
+    /// <summary>Sets the user's entry (a remote user seen joining a room).</summary>
+    Task UpsertEntryAsync(string userId, string? displayName, string? avatarUrl);
+    /// <summary>Adds an entry for each local user who has none, from their profile; returns how many (the
+    /// directory's first population; an entry already there is newer and stays).</summary>
+    Task<int> AddMissingLocalUsersAsync();
+
+    /// <summary>The room's publicness and joined members, from its current state.</summary>
+    Task<DirectoryRoom> ReadRoomAsync(string roomId);
+    /// <summary>Makes the room's rows of both visibility tables those of <paramref name="room"/>.</summary>
+    Task ReplaceRoomAsync(DirectoryRoom room);
+    /// <summary>Brings the rows of <paramref name="users"/> in the room in line with <paramref name="room"/>
+    /// (joined users are added as its publicness says, the others removed), leaving other users' rows.</summary>
+    Task UpdateMembersAsync(DirectoryRoom room, IReadOnlyCollection<string> users);
+
+    /// <summary>The public rooms the user is recorded in (for tests and diagnostics).</summary>
+    Task<IReadOnlyList<string>> GetPublicRoomsOfUserAsync(string userId);
+    /// <summary>The users recorded as sharing a private room with the user (for tests and diagnostics).</summary>
+    Task<IReadOnlyList<string>> GetUsersSharingPrivateRoomsWithAsync(string userId);
+}
+
+/// <summary>
+/// The periodic housekeeping the background-tasks process runs (Synapse's run_background_tasks_on). Each
+/// delete works through the table in batches, one transaction each, and returns how many rows went; run
+/// again, it finds nothing more to do, so a run cut short is finished by the next.
+/// </summary>
+public interface IHousekeepingStore
+{
+    /// <summary>Forgets to-device transaction IDs (device_inbox_txn) recorded before the time.</summary>
+    Task<int> DeleteToDeviceTxnsOlderThanAsync(long beforeTs);
+    /// <summary>Deletes to-device messages waiting for devices that no longer exist.</summary>
+    Task<int> DeleteInboxOfMissingDevicesAsync();
+    /// <summary>Users stored as not offline, neither active nor syncing since the time, after
+    /// <paramref name="afterUserId"/> in user ID order (a caller pages with the last one it got).</summary>
+    Task<IReadOnlyList<string>> GetStalePresenceAsync(long seenBeforeTs, string afterUserId, int limit);
+    /// <summary>The highest events-stream position of an event sent before the time (0 when none), by a
+    /// binary search over positions (local events' timestamps grow with their positions).</summary>
+    Task<long> GetStreamOrderingBeforeAsync(long beforeTs);
+    /// <summary>Deletes push actions their user has read (at or before the user's m.read / m.read.private
+    /// receipt in the room, unthreaded or main) with position at most <paramref name="upToStreamOrdering"/>.</summary>
+    Task<int> DeleteReadPushActionsAsync(long upToStreamOrdering);
+}

@@ -38,6 +38,7 @@ public static class ClientApi
             g.MapPresence();
             g.MapSync();
             g.MapLegacySync();
+            g.MapUserDirectory();
         }
         var v1 = app.MapGroup("/_matrix/client/v1");
         v1.MapRoomReadV1();

@@ -122,7 +122,7 @@ public static class RoutingTable
         new(@"^/_matrix/client/(api/v1|r0|v3|unstable)/profile/", "Profile", Owners.Accounts, true, $"/_matrix/client/v3/profile/{U}"),
 
         // User directory search requests
-        new(@"^/_matrix/client/(r0|v3|unstable)/user_directory/search$", "UserDirectory", Owners.UserDirectory, false, "/_matrix/client/v3/user_directory/search"),
+        new(@"^/_matrix/client/(r0|v3|unstable)/user_directory/search$", "UserDirectory", Owners.UserDirectory, true, "/_matrix/client/v3/user_directory/search"),
 
         // Push rules requests
         new(@"^/_matrix/client/(api/v1|r0|v3|unstable)/pushrules/", "PushRules", Owners.PushRules, true, "/_matrix/client/v3/pushrules/"),

@@ -18,5 +18,7 @@ public static class WorkerAppServices
         var name = options.WorkerName;
         _ = apps;
         _ = name;
+        if (apps.RunsUserDirectory(name)) services.AddHostedService<UserDirectoryUpdater>();
+        if (apps.RunsBackgroundTasks(name)) services.AddHostedService(BackgroundTasks.Create);
     }
 }

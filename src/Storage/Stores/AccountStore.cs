@@ -33,6 +33,7 @@ internal sealed class AccountStore(Db db) : IAccountStore
             var inserted = await c.ExecuteAsync(InsertUser, new { UserId = userId, PasswordHash = passwordHash, Now = now, IsAdmin = isAdmin, IsGuest = isGuest }, tx);
             if (inserted == 0) return false;
             await c.ExecuteAsync(InsertEmptyProfile, new { UserId = userId }, tx);
+            await UserDirectoryStore.WriteLocalEntryAsync(c, tx, userId);
             return true;
         });
 
@@ -83,7 +84,11 @@ internal sealed class AccountStore(Db db) : IAccountStore
         """;
 
     public Task SetDisplayNameAsync(string userId, string? displayName) =>
-        db.WriteAsync((c, tx) => c.ExecuteAsync(UpsertDisplayName, new { UserId = userId, Value = displayName }, tx));
+        db.WriteAsync(async (c, tx) =>
+        {
+            await c.ExecuteAsync(UpsertDisplayName, new { UserId = userId, Value = displayName }, tx);
+            await UserDirectoryStore.WriteLocalEntryAsync(c, tx, userId);
+        });
 
     const string UpsertAvatarUrl = """
         INSERT INTO profiles (user_id, avatar_url) VALUES (@UserId, @Value)
@@ -91,5 +96,9 @@ internal sealed class AccountStore(Db db) : IAccountStore
         """;
 
     public Task SetAvatarUrlAsync(string userId, string? avatarUrl) =>
-        db.WriteAsync((c, tx) => c.ExecuteAsync(UpsertAvatarUrl, new { UserId = userId, Value = avatarUrl }, tx));
+        db.WriteAsync(async (c, tx) =>
+        {
+            await c.ExecuteAsync(UpsertAvatarUrl, new { UserId = userId, Value = avatarUrl }, tx);
+            await UserDirectoryStore.WriteLocalEntryAsync(c, tx, userId);
+        });
 }
