@@ -390,6 +390,9 @@ public interface IAdminStore
     /// <summary>Every room with what the room list shows (local members: user IDs ending <c>:serverName</c>).</summary>
     Task<IReadOnlyList<AdminRoomRow>> ListRoomsAsync(string serverName);
 
+    /// <summary>The room's newest event sent before <paramref name="ts"/> (where purge_up_to_ts purges up to), or null.</summary>
+    Task<StoredEvent?> GetLastEventBeforeAsync(string roomId, long ts);
+
     /// <summary>
     /// Synapse's purge_history: of the room's events with depth below <paramref name="beforeDepth"/>, deletes
     /// the non-state ones (only those of other servers' senders unless <paramref name="deleteLocalEvents"/>)

@@ -1,3 +1,4 @@
+using Myelin.Gateway.Endpoints.Admin;
 using Myelin.Gateway.Endpoints.Client;
 
 namespace Myelin.Gateway.Endpoints;
@@ -38,8 +39,10 @@ public static class ClientApi
             g.MapPresence();
             g.MapSync();
             g.MapLegacySync();
+            g.MapReport();
         }
         var v1 = app.MapGroup("/_matrix/client/v1");
         v1.MapRoomReadV1();
+        app.MapAdminApi();
     }
 }

@@ -249,6 +249,15 @@ internal sealed class AdminStore(Db db, IStreamIdGenerator ids) : IAdminStore
 
     // ---------------------------------------------------------------- purges
 
+    const string SelectLastBefore = $"""
+        SELECT {EventStore.EventColumns} FROM events e
+        WHERE e.room_id = @RoomId AND e.origin_server_ts < @Ts AND e.outlier = 0
+        ORDER BY e.stream_ordering DESC LIMIT 1
+        """;
+
+    public Task<StoredEvent?> GetLastEventBeforeAsync(string roomId, long ts) =>
+        db.ReadAsync(async c => (await c.QuerySingleOrDefaultAsync<EventStore.EventRow>(SelectLastBefore, new { RoomId = roomId, Ts = ts }))?.ToRecord());
+
     // The non-state events before the point that go: other servers' always, local ones when asked.
     const string PurgedEvents = """
         SELECT event_id FROM events

@@ -29,7 +29,7 @@ internal sealed class EventStore(Db db) : IEventStore
             new(StreamOrdering, EventId, RoomId, Type, StateKey, Sender, Depth, OriginServerTs, Json, Membership);
     }
 
-    const string EventColumns = """
+    internal const string EventColumns = """
         e.stream_ordering AS StreamOrdering, e.event_id AS EventId, e.room_id AS RoomId, e.type AS Type,
         e.state_key AS StateKey, e.sender AS Sender, e.depth AS Depth, e.origin_server_ts AS OriginServerTs,
         e.json AS Json, e.membership AS Membership
