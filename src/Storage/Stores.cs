@@ -387,8 +387,9 @@ public interface IAdminStore
     /// <summary>The room's tasks of the action, oldest first.</summary>
     Task<IReadOnlyList<AdminTask>> GetTasksForRoomAsync(string roomId, string action);
 
-    /// <summary>Every room with what the room list shows (local members: user IDs ending <c>:serverName</c>).</summary>
-    Task<IReadOnlyList<AdminRoomRow>> ListRoomsAsync(string serverName);
+    /// <summary>Every room (or the one room) with what the room list shows (local members: user IDs ending
+    /// <c>:serverName</c>).</summary>
+    Task<IReadOnlyList<AdminRoomRow>> ListRoomsAsync(string serverName, string? roomId = null);
 
     /// <summary>The room's newest event sent before <paramref name="ts"/> (where purge_up_to_ts purges up to), or null.</summary>
     Task<StoredEvent?> GetLastEventBeforeAsync(string roomId, long ts);

@@ -165,6 +165,8 @@ public sealed class AdminStoreTests(DatabaseFixture fixture) : StoreTestBase(fix
 
         var listed = (await db.Admin.ListRoomsAsync("test")).Single(r => r.RoomId == room);
         Assert.Equal((1, 1, 1, true), (listed.JoinedMembers, listed.JoinedLocalMembers, listed.StateEvents, listed.IsPublic));
+        Assert.Equal(listed.RoomId, Assert.Single(await db.Admin.ListRoomsAsync("test", room)).RoomId);
+        Assert.Equal(0, (await db.Admin.ListRoomsAsync("elsewhere", room))[0].JoinedLocalMembers);
 
         await db.Admin.PurgeRoomAsync(room);
 
@@ -174,7 +176,7 @@ public sealed class AdminStoreTests(DatabaseFixture fixture) : StoreTestBase(fix
         Assert.Empty(await db.Aliases.GetAliasesForRoomAsync(room));
         Assert.Null(await db.Events.GetLatestEventAsync(room));
         Assert.Equal(0, (await db.Admin.ListEventReportsAsync(new EventReportQuery(0, 10, RoomIdContains: room))).Total);
-        Assert.DoesNotContain(await db.Admin.ListRoomsAsync("test"), r => r.RoomId == room);
+        Assert.Empty(await db.Admin.ListRoomsAsync("test", room));
         Assert.Equal(user, await db.Admin.GetRoomBlockerAsync(room));
     }
 }

@@ -126,7 +126,7 @@ public sealed class RoomGrain(
         return send;
     }
 
-    /// <summary>spec: joins, invites and knocks of a blocked room are refused (Synapse: 403, whatever the auth rules say).</summary>
+    /// <summary>Synapse: joins, invites and knocks of a blocked room are refused with 403, whatever the auth rules say.</summary>
     static bool IsEntry(EventDraft draft)
     {
         if (draft.Type != "m.room.member") return false;

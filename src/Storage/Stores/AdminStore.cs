@@ -238,11 +238,13 @@ internal sealed class AdminStore(Db db, IStreamIdGenerator ids) : IAdminStore
         public string Json { get; set; } = "";
     }
 
-    public Task<IReadOnlyList<AdminRoomRow>> ListRoomsAsync(string serverName) =>
+    public Task<IReadOnlyList<AdminRoomRow>> ListRoomsAsync(string serverName, string? roomId = null) =>
         db.ReadAsync<IReadOnlyList<AdminRoomRow>>(async c =>
         {
-            var rooms = (await c.QueryAsync<RoomRow>(SelectRooms, new { Local = "%:" + serverName })).ToList();
-            var state = (await c.QueryAsync<StateRow>(SelectListedState)).ToLookup(s => s.RoomId);
+            var args = new { Local = "%:" + serverName, RoomId = roomId };
+            var rooms = (await c.QueryAsync<RoomRow>(roomId is null ? SelectRooms : SelectRooms + " WHERE r.room_id = @RoomId", args)).ToList();
+            var state = (await c.QueryAsync<StateRow>(roomId is null ? SelectListedState : SelectListedState + " AND s.room_id = @RoomId", args))
+                .ToLookup(s => s.RoomId);
             return rooms.Select(r => new AdminRoomRow(r.RoomId, r.RoomVersion, r.Creator, r.IsPublic, (int)r.JoinedMembers,
                 (int)r.JoinedLocalMembers, (int)r.StateEvents, state[r.RoomId].Select(s => (s.Type, s.Json)).ToList())).ToList();
         });

@@ -68,7 +68,7 @@ public static class RoomsAdminEndpoints
     {
         await ctx.RequireServerAdminAsync();
         RoomAccess.CheckRoomId(roomId);
-        var row = (await db.Admin.ListRoomsAsync(server.ServerName)).FirstOrDefault(r => r.RoomId == roomId)
+        var row = (await db.Admin.ListRoomsAsync(server.ServerName, roomId)).FirstOrDefault()
             ?? throw MatrixException.NotFound("Room not found");
         var summary = RoomSummaries.Summarize(row);
         var state = row.State.ToDictionary(s => s.Type, s => JsonNode.Parse(s.Json)?["content"] as JsonObject);

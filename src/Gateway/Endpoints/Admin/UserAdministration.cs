@@ -21,12 +21,11 @@ public sealed class UserAdministration(MyelinDatabase db, IGrainFactory grains, 
     public const int MaxPasswordLength = 512;
 
     /// <summary>Every device and access token of the user goes, on every gateway (their token caches are told over the caches stream).</summary>
-    public async Task LogOutEverywhereAsync(string userId, long? exceptTokenId = null)
+    public async Task LogOutEverywhereAsync(string userId)
     {
         var devices = await db.Devices.GetDevicesAsync(userId);
-        if (exceptTokenId is null)
-            await db.Devices.DeleteDevicesAsync(userId, devices.Select(d => d.DeviceId).ToList());
-        await db.AccessTokens.DeleteAllForUserAsync(userId, exceptTokenId);
+        await db.Devices.DeleteDevicesAsync(userId, devices.Select(d => d.DeviceId).ToList());
+        await db.AccessTokens.DeleteAllForUserAsync(userId);
         tokens.ForgetUser(userId);
         await CachesStream.InvalidateAsync(fanout, CachesStream.UserTokens, userId);
     }
@@ -64,14 +63,13 @@ public sealed class UserAdministration(MyelinDatabase db, IGrainFactory grains, 
     }
 
     /// <summary>The user leaves every room they are joined to, invited to or knocking on, one room at a time.</summary>
-    public async Task<List<string>> LeaveAllRoomsAsync(string userId, string? onlyRoomId = null)
+    public async Task<List<string>> LeaveAllRoomsAsync(string userId)
     {
         var left = new List<string>();
         var content = RoomsEndpoints.MemberContent("leave", null).ToJsonString();
         foreach (var row in await db.Events.GetMembershipsForUserAsync(userId))
         {
             if (row.Membership is not ("join" or "invite" or "knock")) continue;
-            if (onlyRoomId is not null && row.RoomId != onlyRoomId) continue;
             try
             {
                 await grains.Room(row.RoomId).Send(new EventDraft("m.room.member", userId, userId, content), null);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Myelin.Gateway.Http;
 using Myelin.Grains;
