@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Myelin.Gateway.Endpoints.Admin;
 using Myelin.Gateway.Http;
 using Myelin.Gateway.Routing;
 using Myelin.Silo.Configuration;
@@ -32,6 +33,7 @@ public static class GatewayHosting
         services.AddSingleton<SyncNotifier>();
         services.AddSingleton<UserActivity>();
         services.AddSingleton<UserInteractiveAuth>();
+        services.AddMyelinAdmin();
         services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "Myelin client-server API";

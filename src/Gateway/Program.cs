@@ -1,4 +1,5 @@
 using Myelin.Gateway;
+using Myelin.Gateway.Commands;
 using Myelin.Gateway.Endpoints;
 using Myelin.Gateway.Routing;
 using Myelin.Silo.Configuration;
@@ -8,6 +9,8 @@ using Myelin.Silo.Hosting;
 // configuration, it is the whole homeserver in one process on http://127.0.0.1:8008.
 if (RoutesCommand.IsInvoked(args))
     return RoutesCommand.Run(args, Console.Out, Console.Error);
+if (RegisterNewMatrixUserCommand.IsInvoked(args))
+    return await RegisterNewMatrixUserCommand.RunAsync(args, Console.Out, Console.Error, Console.In, !Console.IsInputRedirected);
 
 HomeserverOptions options;
 try

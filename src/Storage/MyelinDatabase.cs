@@ -37,6 +37,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
         WorkerAppPositions = new WorkerAppPositionStore(db);
         UserDirectory = new UserDirectoryStore(db);
         Housekeeping = new HousekeepingStore(db);
+        Admin = new AdminStore(db, StreamIds);
     }
 
     /// <summary>Connects and applies the schema deltas not yet applied.</summary>
@@ -79,6 +80,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IWorkerAppPositionStore WorkerAppPositions { get; }
     public IUserDirectoryStore UserDirectory { get; }
     public IHousekeepingStore Housekeeping { get; }
+    public IAdminStore Admin { get; }
 
     /// <summary>The schema versions applied, ascending (for diagnostics and tests).</summary>
     public async Task<IReadOnlyList<int>> GetSchemaVersionsAsync()

@@ -399,4 +399,80 @@ public interface IHousekeepingStore
     /// <summary>Deletes push actions their user has read (at or before the user's m.read / m.read.private
     /// receipt in the room, unthreaded or main) with position at most <paramref name="upToStreamOrdering"/>.</summary>
     Task<int> DeleteReadPushActionsAsync(long upToStreamOrdering);
+/// <summary>A local user as the admin API shows it (Synapse's admin user dict).</summary>
+public sealed record AdminUser(
+    string UserId, bool IsGuest, bool IsAdmin, string? UserType, bool Deactivated, bool Erased,
+    string? DisplayName, string? AvatarUrl, long CreationTs, long? LastSeenTs);
+
+/// <summary>GET /_synapse/admin/v2/users: the filters and order. <paramref name="OrderBy"/> is one of
+/// <see cref="IAdminStore.UserOrderColumns"/>.</summary>
+public sealed record UserListQuery(
+    int From, int Limit, string? UserIdContains = null, string? NameContains = null, bool Guests = true,
+    bool Deactivated = false, bool? Admins = null, string OrderBy = "name", bool Backwards = false);
+
+/// <summary>An event report; <paramref name="Sender"/> is the reported event's sender (null once purged).</summary>
+public sealed record EventReport(
+    long Id, long ReceivedTs, string RoomId, string EventId, string UserId, string? Reason, long? Score, string? Sender);
+
+public sealed record EventReportQuery(
+    int From, int Limit, bool Backwards = true, string? UserIdContains = null, string? RoomIdContains = null, string? SenderUserId = null);
+
+/// <summary>Background admin work (a room deletion, a history purge) and how it went.</summary>
+public sealed record AdminTask(
+    string TaskId, string Action, string RoomId, string Status, string? Error, string? ResultJson, long CreatedTs, long UpdatedTs);
+
+/// <summary>What the room list shows of a room, before its state is read: the rooms row, member and
+/// state counts. <paramref name="State"/>: (type, PDU JSON) of its current state events with an empty
+/// state key of the types the list shows.</summary>
+public sealed record AdminRoomRow(
+    string RoomId, string RoomVersion, string Creator, bool IsPublic, int JoinedMembers, int JoinedLocalMembers,
+    int StateEvents, IReadOnlyList<(string Type, string Json)> State);
+
+/// <summary>The admin API's storage: user listing and flags, blocked rooms, event reports, admin tasks,
+/// and the purges (history before a point, a whole room).</summary>
+public interface IAdminStore
+{
+    /// <summary>The orders GET /v2/users accepts.</summary>
+    static readonly IReadOnlyList<string> UserOrderColumns =
+        ["name", "is_guest", "admin", "user_type", "deactivated", "shadow_banned", "displayname", "avatar_url", "creation_ts", "last_seen_ts"];
+
+    Task<(IReadOnlyList<AdminUser> Users, int Total)> ListUsersAsync(UserListQuery query);
+    Task<AdminUser?> GetUserAsync(string userId);
+    Task SetUserTypeAsync(string userId, string? userType);
+    Task SetErasedAsync(string userId, bool erased);
+    /// <summary>Deactivation wipes the password hash (Synapse), so only a new password brings the account back.</summary>
+    Task ClearPasswordAsync(string userId);
+
+    Task<string?> GetRoomBlockerAsync(string roomId);
+    Task BlockRoomAsync(string roomId, string byUserId);
+
+    /// <summary>Stores the report; returns its ID.</summary>
+    Task<long> AddEventReportAsync(string roomId, string eventId, string userId, string? reason, long? score, long now);
+    Task<(IReadOnlyList<EventReport> Reports, int Total)> ListEventReportsAsync(EventReportQuery query);
+    Task<EventReport?> GetEventReportAsync(long id);
+    Task<bool> DeleteEventReportAsync(long id);
+
+    Task AddTaskAsync(AdminTask task);
+    Task UpdateTaskAsync(string taskId, string status, string? error, string? resultJson, long now);
+    Task<AdminTask?> GetTaskAsync(string taskId);
+    /// <summary>The room's tasks of the action, oldest first.</summary>
+    Task<IReadOnlyList<AdminTask>> GetTasksForRoomAsync(string roomId, string action);
+
+    /// <summary>Every room (or the one room) with what the room list shows (local members: user IDs ending
+    /// <c>:serverName</c>).</summary>
+    Task<IReadOnlyList<AdminRoomRow>> ListRoomsAsync(string serverName, string? roomId = null);
+
+    /// <summary>The room's newest event sent before <paramref name="ts"/> (where purge_up_to_ts purges up to), or null.</summary>
+    Task<StoredEvent?> GetLastEventBeforeAsync(string roomId, long ts);
+
+    /// <summary>
+    /// Synapse's purge_history: of the room's events with depth below <paramref name="beforeDepth"/>, deletes
+    /// the non-state ones (only those of other servers' senders unless <paramref name="deleteLocalEvents"/>)
+    /// with their push actions, and marks the rest outliers, out of every timeline. Returns how many were deleted.
+    /// </summary>
+    Task<int> PurgeHistoryAsync(string roomId, long beforeDepth, bool deleteLocalEvents, string serverName);
+
+    /// <summary>Removes every trace of the room: events, state, memberships, receipts, push actions,
+    /// aliases, room account data, reports and the rooms row.</summary>
+    Task PurgeRoomAsync(string roomId);
 }

@@ -1,3 +1,4 @@
+using Myelin.Gateway.Endpoints.Admin;
 using Myelin.Gateway.Endpoints.Client;
 
 namespace Myelin.Gateway.Endpoints;
@@ -39,8 +40,10 @@ public static class ClientApi
             g.MapSync();
             g.MapLegacySync();
             g.MapUserDirectory();
+            g.MapReport();
         }
         var v1 = app.MapGroup("/_matrix/client/v1");
         v1.MapRoomReadV1();
+        app.MapAdminApi();
     }
 }

@@ -17,6 +17,7 @@ public static class Owners
     public const string Media = "media_repository";
     public const string UserDirectory = "user_dir";
     public const string Sso = "sso";
+    public const string Admin = "gateway (admin API)";
 }
 
 /// <summary>
@@ -164,5 +165,29 @@ public static class RoutingTable
         new(@"^/_synapse/admin/v1/media/.*$", "MediaAdmin", Owners.Media, false, "/_synapse/admin/v1/media/localhost/m"),
         new(@"^/_synapse/admin/v1/quarantine_media/.*$", "MediaAdmin", Owners.Media, false, "/_synapse/admin/v1/quarantine_media/localhost/m"),
         new(@"^/_synapse/admin/v1/users/.*/media$", "MediaAdmin", Owners.Media, false, $"/_synapse/admin/v1/users/{U}/media"),
+
+        // Reporting content (not in the seed: served by the main process in Synapse)
+        new(@"^/_matrix/client/(api/v1|r0|v3|unstable)/rooms/.*/report/", "Report", Owners.Gateway, true, $"/_matrix/client/v3/rooms/{R}/report/$e"),
+
+        // Admin API (not in the seed: Synapse serves it on the main process; any gateway serves it here)
+        new(@"^/_synapse/admin/v1/register$", "AdminRegister", Owners.Admin, true, "/_synapse/admin/v1/register"),
+        new(@"^/_synapse/admin/v1/server_version$", "AdminServerVersion", Owners.Admin, true, "/_synapse/admin/v1/server_version"),
+        new(@"^/_synapse/admin/v2/users$", "AdminUsers", Owners.Admin, true, "/_synapse/admin/v2/users"),
+        new(@"^/_synapse/admin/v2/users/[^/]+$", "AdminUsers", Owners.Admin, true, $"/_synapse/admin/v2/users/{U}"),
+        new(@"^/_synapse/admin/v1/deactivate/[^/]+$", "AdminUsers", Owners.Admin, true, $"/_synapse/admin/v1/deactivate/{U}"),
+        new(@"^/_synapse/admin/v1/reset_password/[^/]+$", "AdminUsers", Owners.Admin, true, $"/_synapse/admin/v1/reset_password/{U}"),
+        new(@"^/_synapse/admin/v1/whois/[^/]+$", "AdminUsers", Owners.Admin, true, "/_synapse/admin/v1/whois/@other:localhost"),
+        new(@"^/_synapse/admin/v1/users/[^/]+/admin$", "AdminUsers", Owners.Admin, true, $"/_synapse/admin/v1/users/{U}/admin"),
+        new(@"^/_synapse/admin/v1/rooms$", "AdminRooms", Owners.Admin, true, "/_synapse/admin/v1/rooms"),
+        new(@"^/_synapse/admin/v1/rooms/[^/]+$", "AdminRooms", Owners.Admin, true, $"/_synapse/admin/v1/rooms/{R}"),
+        new(@"^/_synapse/admin/v1/rooms/[^/]+/members$", "AdminRooms", Owners.Admin, true, $"/_synapse/admin/v1/rooms/{R}/members"),
+        new(@"^/_synapse/admin/v1/rooms/[^/]+/state$", "AdminRooms", Owners.Admin, true, $"/_synapse/admin/v1/rooms/{R}/state"),
+        new(@"^/_synapse/admin/v2/rooms/[^/]+$", "AdminRooms", Owners.Admin, true, $"/_synapse/admin/v2/rooms/{R}"),
+        new(@"^/_synapse/admin/v2/rooms/[^/]+/delete_status$", "AdminRooms", Owners.Admin, true, $"/_synapse/admin/v2/rooms/{R}/delete_status"),
+        new(@"^/_synapse/admin/v2/rooms/delete_status/[^/]+$", "AdminRooms", Owners.Admin, true, "/_synapse/admin/v2/rooms/delete_status/d1"),
+        new(@"^/_synapse/admin/v1/purge_history/[^/]+(/[^/]+)?$", "AdminRooms", Owners.Admin, true, $"/_synapse/admin/v1/purge_history/{R}"),
+        new(@"^/_synapse/admin/v1/purge_history_status/[^/]+$", "AdminRooms", Owners.Admin, true, "/_synapse/admin/v1/purge_history_status/p1"),
+        new(@"^/_synapse/admin/v1/event_reports$", "AdminReports", Owners.Admin, true, "/_synapse/admin/v1/event_reports"),
+        new(@"^/_synapse/admin/v1/event_reports/[^/]+$", "AdminReports", Owners.Admin, true, "/_synapse/admin/v1/event_reports/1"),
     ];
 }

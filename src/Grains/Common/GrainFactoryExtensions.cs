@@ -1,3 +1,4 @@
+using Myelin.Grains.Admin;
 using Myelin.Grains.Presence;
 using Myelin.Grains.Rooms;
 using Myelin.Grains.Streams;
@@ -16,5 +17,6 @@ public static class GrainFactoryExtensions
     public static IToDeviceGrain ToDevice(this IGrainFactory grains, string userId, string deviceId) => grains.GetGrain<IToDeviceGrain>(ToDeviceGrainKey.Format(userId, deviceId));
     public static ITypingGrain Typing(this IGrainFactory grains, string roomId) => grains.GetGrain<ITypingGrain>(roomId);
     public static IReceiptsGrain Receipts(this IGrainFactory grains, string roomId) => grains.GetGrain<IReceiptsGrain>(roomId);
+    public static IRegistrationNoncesGrain RegistrationNonces(this IGrainFactory grains) => grains.GetGrain<IRegistrationNoncesGrain>(0);
     public static IPresenceGrain Presence(this IGrainFactory grains, string userId) => grains.GetGrain<IPresenceGrain>(userId);
 }

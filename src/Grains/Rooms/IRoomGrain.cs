@@ -49,4 +49,12 @@ public interface IRoomGrain : IGrainWithStringKey
 
     /// <summary>Null when the room does not exist here.</summary>
     Task<RoomInfo?> GetInfo();
+
+    /// <summary>Admin: from now on nobody may join, be invited or knock (Synapse's blocked rooms); the caller
+    /// has stored the block.</summary>
+    Task Block();
+
+    /// <summary>Admin: refuses every send from now on, waits for the sends in flight, removes every trace of
+    /// the room from the database and forgets it.</summary>
+    Task Purge();
 }

@@ -20,6 +20,10 @@ public sealed class RoomGrain(
 {
     RoomState? _state;
     readonly Dictionary<TxnKey, Task<string>> _txns = new();
+    // Admin API: a blocked room takes no joins, invites or knocks; a room being purged takes nothing.
+    bool _blocked;
+    bool _purging;
+    readonly HashSet<Task> _inFlight = [];
     readonly RoomPushEvaluator _push = new(pushRules, server);
 
     string RoomId => this.GetPrimaryKeyString();
@@ -33,6 +37,24 @@ public sealed class RoomGrain(
         var state = await db.Events.GetCurrentStateAsync(RoomId);
         var latest = await db.Events.GetLatestEventAsync(RoomId);
         _state = RoomState.Load(RoomId, version, record.Creator, state, latest);
+        _blocked = await db.Admin.GetRoomBlockerAsync(RoomId) is not null;
+    }
+
+    public Task Block()
+    {
+        _blocked = true;
+        return Task.CompletedTask;
+    }
+
+    public async Task Purge()
+    {
+        _purging = true;
+        // Reentrant: sends already past the check may still be persisting; the purge goes after them.
+        try { await Task.WhenAll(_inFlight.ToArray()); }
+        catch (Exception) { /* a failed send left nothing to keep */ }
+        await db.Admin.PurgeRoomAsync(RoomId);
+        _state = null;
+        DeactivateOnIdle();
     }
 
     public Task<RoomInfo?> GetInfo() => Task.FromResult(_state is null ? null
@@ -84,9 +106,10 @@ public sealed class RoomGrain(
 
     public Task<string> Send(EventDraft draft, TxnKey? txn)
     {
-        if (txn is null) return SendCore(draft, null);
+        if (_purging) return Task.FromException<string>(MatrixException.Forbidden("This room has been shut down"));
+        if (txn is null) return Track(SendCore(draft, null));
         if (_txns.TryGetValue(txn, out var existing)) return existing;
-        var task = SendCore(draft, txn);
+        var task = Track(SendCore(draft, txn));
         _txns[txn] = task;
         // The map only joins concurrent retries: once the send is done it leaves, so the map stays small.
         // A later retry finds the event in event_txn_id (written in the event's own transaction); a failed
@@ -95,8 +118,29 @@ public sealed class RoomGrain(
         return task;
     }
 
+    Task<string> Track(Task<string> send)
+    {
+        if (send.IsCompleted) return send;
+        _inFlight.Add(send);
+        _ = send.ContinueWith(t => _inFlight.Remove(t), TaskScheduler.Current);
+        return send;
+    }
+
+    /// <summary>Synapse: joins, invites and knocks of a blocked room are refused with 403, whatever the auth rules say.</summary>
+    static bool IsEntry(EventDraft draft)
+    {
+        if (draft.Type != "m.room.member") return false;
+        try
+        {
+            return JsonNode.Parse(draft.ContentJson)?["membership"] is JsonValue m && m.TryGetValue<string>(out var membership)
+                && membership is "join" or "invite" or "knock";
+        }
+        catch (System.Text.Json.JsonException) { return false; }
+    }
+
     async Task<string> SendCore(EventDraft draft, TxnKey? txn)
     {
+        if (_blocked && IsEntry(draft)) throw MatrixException.Forbidden("This room has been blocked on this server");
         var scope = $"send:{RoomId}";
         if (txn is not null)
         {

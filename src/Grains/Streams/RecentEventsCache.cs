@@ -51,6 +51,14 @@ public sealed class RecentEventsCache(int capacity = 20_000)
         }
     }
 
+    /// <summary>A purge removed the room's events below <paramref name="beforeStreamOrdering"/> from every
+    /// timeline (all of them with <see cref="long.MaxValue"/>): the cache no longer serves them.</summary>
+    public void Purge(string roomId, long beforeStreamOrdering)
+    {
+        lock (_gate)
+            _events.RemoveAll(e => e.RoomId == roomId && e.StreamOrdering < beforeStreamOrdering);
+    }
+
     /// <summary>The events of <paramref name="roomIds"/> in (from, to], when the cache holds that whole range.</summary>
     public bool TryGetRange(IReadOnlySet<string> roomIds, long from, long to, out List<StoredEvent> result)
     {

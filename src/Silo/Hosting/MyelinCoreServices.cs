@@ -69,6 +69,8 @@ public static class MyelinCoreServices
         services.AddSingleton<IStreamRowConsumer>(sp => sp.GetRequiredService<PresenceCache>());
         services.AddSingleton<ISyncSection, PresenceSyncSection>();
         services.AddSingleton<PushRulesCache>();
+        services.AddSingleton<CachesStream>();
+        services.AddSingleton<IStreamRowConsumer>(sp => sp.GetRequiredService<CachesStream>());
         services.AddSingleton<Myelin.Grains.Sync.ISyncSection, Myelin.Grains.Sync.NotificationCountsSection>();
         // Registered before Orleans: the stream is on the wire and at its starting position before any
         // grain persists or syncs.

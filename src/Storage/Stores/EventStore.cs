@@ -29,7 +29,7 @@ internal sealed class EventStore(Db db) : IEventStore
             new(StreamOrdering, EventId, RoomId, Type, StateKey, Sender, Depth, OriginServerTs, Json, Membership);
     }
 
-    const string EventColumns = """
+    internal const string EventColumns = """
         e.stream_ordering AS StreamOrdering, e.event_id AS EventId, e.room_id AS RoomId, e.type AS Type,
         e.state_key AS StateKey, e.sender AS Sender, e.depth AS Depth, e.origin_server_ts AS OriginServerTs,
         e.json AS Json, e.membership AS Membership
@@ -389,7 +389,7 @@ internal sealed class EventStore(Db db) : IEventStore
 
     const string SelectRoomRange = $"""
         SELECT {EventColumns} FROM events e
-        WHERE e.room_id = @RoomId AND e.stream_ordering > @From AND e.stream_ordering <= @To
+        WHERE e.room_id = @RoomId AND e.stream_ordering > @From AND e.stream_ordering <= @To AND e.outlier = 0
         ORDER BY e.stream_ordering DESC
         LIMIT @Limit
         """;
@@ -407,12 +407,12 @@ internal sealed class EventStore(Db db) : IEventStore
 
     const string SelectRangeSqlite = $"""
         SELECT {EventColumns} FROM events e
-        WHERE e.room_id IN @RoomIds AND e.stream_ordering > @From AND e.stream_ordering <= @To
+        WHERE e.room_id IN @RoomIds AND e.stream_ordering > @From AND e.stream_ordering <= @To AND e.outlier = 0
         ORDER BY e.stream_ordering
         """;
     const string SelectRangePostgres = $"""
         SELECT {EventColumns} FROM events e
-        WHERE e.room_id = ANY(@RoomIds) AND e.stream_ordering > @From AND e.stream_ordering <= @To
+        WHERE e.room_id = ANY(@RoomIds) AND e.stream_ordering > @From AND e.stream_ordering <= @To AND e.outlier = 0
         ORDER BY e.stream_ordering
         """;
 
@@ -445,16 +445,19 @@ internal sealed class EventStore(Db db) : IEventStore
 
     const string SelectBefore = $"""
         SELECT {EventColumns} FROM events e
-        WHERE e.room_id = @RoomId AND (e.depth, e.stream_ordering) < (@Depth, @Stream)
+        WHERE e.room_id = @RoomId AND (e.depth, e.stream_ordering) < (@Depth, @Stream) AND e.outlier = 0
         ORDER BY e.depth DESC, e.stream_ordering DESC
         LIMIT @Limit
         """;
     const string SelectAfter = $"""
         SELECT {EventColumns} FROM events e
-        WHERE e.room_id = @RoomId AND (e.depth, e.stream_ordering) > (@Depth, @Stream)
+        WHERE e.room_id = @RoomId AND (e.depth, e.stream_ordering) > (@Depth, @Stream) AND e.outlier = 0
         ORDER BY e.depth, e.stream_ordering
         LIMIT @Limit
         """;
+
+    // Timeline reads (these and the room ranges above) skip outliers: what a history purge kept before its
+    // point (0019_admin_api.sql). State reads do not.
 
     /// <summary>Backwards: the events strictly before (depth, streamOrdering), newest first. Forwards:
     /// those strictly after it, oldest first. Both in (depth, stream_ordering) order.</summary>

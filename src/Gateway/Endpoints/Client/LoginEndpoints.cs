@@ -50,6 +50,9 @@ public static class LoginEndpoints
         var userId = user.StartsWith('@') ? user : $"@{user}:{options.ServerName}";
         // Synapse matches user IDs case-insensitively at login.
         var account = await db.Accounts.GetUserAsync(userId) ?? await db.Accounts.GetUserAsync(userId.ToLowerInvariant());
+        // Synapse: deactivation wipes the password, and a deactivated account is told so rather than "invalid".
+        if (account is { PasswordHash: null, Deactivated: true })
+            throw new MatrixException(403, "M_USER_DEACTIVATED", "This account has been deactivated");
         if (account?.PasswordHash is null || !PasswordHasher.Verify(password, account.PasswordHash))
             throw MatrixException.Forbidden("Invalid username or password");
         if (account.Deactivated)

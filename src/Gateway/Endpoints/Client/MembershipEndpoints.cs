@@ -38,6 +38,8 @@ public static class MembershipEndpoints
     static async Task<IResult> JoinCore(HttpContext ctx, Requester me, string roomId, IGrainFactory grains, MyelinDatabase db)
     {
         var body = await JsonBody.ReadObjectAsync(ctx.Request, allowEmpty: true);
+        // Synapse: a blocked room (admin API) refuses joins, even once it is purged and unknown.
+        if (await db.Admin.GetRoomBlockerAsync(roomId) is not null) throw MatrixException.Forbidden("This room has been blocked on this server");
         var room = grains.Room(roomId);
         if (await room.GetInfo() is null) throw MatrixException.NotFound("No known servers for this room");
         var profile = await db.Accounts.GetProfileAsync(me.UserId);
