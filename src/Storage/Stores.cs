@@ -399,6 +399,8 @@ public interface IHousekeepingStore
     /// <summary>Deletes push actions their user has read (at or before the user's m.read / m.read.private
     /// receipt in the room, unthreaded or main) with position at most <paramref name="upToStreamOrdering"/>.</summary>
     Task<int> DeleteReadPushActionsAsync(long upToStreamOrdering);
+}
+
 /// <summary>A local user as the admin API shows it (Synapse's admin user dict).</summary>
 public sealed record AdminUser(
     string UserId, bool IsGuest, bool IsAdmin, string? UserType, bool Deactivated, bool Erased,
