@@ -135,6 +135,28 @@ public static class RouteMethods
         [@"^/_synapse/admin/v1/media/.*$"] = [Get, Post, Delete],
         [@"^/_synapse/admin/v1/quarantine_media/.*$"] = [Post],
         [@"^/_synapse/admin/v1/users/.*/media$"] = [Get, Delete],
+
+        // Event reports and Synapse's admin API
+        [@"^/_matrix/client/(api/v1|r0|v3|unstable)/rooms/.*/report/"] = [Post],
+        [@"^/_synapse/admin/v1/register$"] = [Get, Post],
+        [@"^/_synapse/admin/v1/server_version$"] = [Get],
+        [@"^/_synapse/admin/v2/users$"] = [Get],
+        [@"^/_synapse/admin/v2/users/[^/]+$"] = [Get, Put],
+        [@"^/_synapse/admin/v1/deactivate/[^/]+$"] = [Post],
+        [@"^/_synapse/admin/v1/reset_password/[^/]+$"] = [Post],
+        [@"^/_synapse/admin/v1/whois/[^/]+$"] = [Get],
+        [@"^/_synapse/admin/v1/users/[^/]+/admin$"] = [Get, Put],
+        [@"^/_synapse/admin/v1/rooms$"] = [Get],
+        [@"^/_synapse/admin/v1/rooms/[^/]+$"] = [Get],
+        [@"^/_synapse/admin/v1/rooms/[^/]+/members$"] = [Get],
+        [@"^/_synapse/admin/v1/rooms/[^/]+/state$"] = [Get],
+        [@"^/_synapse/admin/v2/rooms/[^/]+$"] = [Delete],
+        [@"^/_synapse/admin/v2/rooms/[^/]+/delete_status$"] = [Get],
+        [@"^/_synapse/admin/v2/rooms/delete_status/[^/]+$"] = [Get],
+        [@"^/_synapse/admin/v1/purge_history/[^/]+(/[^/]+)?$"] = [Post],
+        [@"^/_synapse/admin/v1/purge_history_status/[^/]+$"] = [Get],
+        [@"^/_synapse/admin/v1/event_reports$"] = [Get],
+        [@"^/_synapse/admin/v1/event_reports/[^/]+$"] = [Get, Delete],
     };
 
     /// <summary>Every pattern listed here (a test checks each is a row of the table).</summary>
