@@ -159,6 +159,10 @@ public interface IReceiptStore
     /// <summary>Every current receipt of the rooms written at or below <paramref name="upTo"/> (an initial
     /// sync), ascending by stream position.</summary>
     Task<IReadOnlyList<ReceiptRow>> GetCurrentAsync(IReadOnlyCollection<string> roomIds, long upTo);
+
+    /// <summary>The receipts of every room written at stream positions in (from, to], ascending, at most
+    /// <paramref name="limit"/> (a replication consumer following the stream, e.g. the appservice sender).</summary>
+    Task<IReadOnlyList<ReceiptRow>> GetAllChangedAsync(long from, long to, int limit);
 }
 
 /// <summary>One event as stored: the PDU JSON beside the columns that queries filter and order on.</summary>
@@ -326,4 +330,28 @@ public interface IPushActionStore
 
     /// <summary>The stored m.push_rules global account data of each user who has one (user ID → JSON).</summary>
     Task<IReadOnlyDictionary<string, string>> GetPushRulesAsync(IReadOnlyCollection<string> userIds);
+}
+
+/// <summary>An application service's transaction sequence: the last transaction ID, and the events and
+/// receipts positions up to which everything is in a transaction (sent or waiting).</summary>
+public sealed record AppserviceState(string AppserviceId, long LastTxnId, long EventsStreamId, long ReceiptsStreamId);
+
+/// <summary>A transaction stored before it is sent, with the exact body that goes out.</summary>
+public sealed record AppserviceTxn(string AppserviceId, long TxnId, string BodyJson);
+
+/// <summary>Application services' transactions (Synapse's application_services_state / _txns).</summary>
+public interface IAppserviceStore
+{
+    /// <summary>The service's state, created at the given positions when it has none yet.</summary>
+    Task<AppserviceState> GetOrCreateStateAsync(string appserviceId, long eventsStreamId, long receiptsStreamId);
+    Task<AppserviceState?> GetStateAsync(string appserviceId);
+    /// <summary>In one database transaction: takes the next transaction ID, stores the body, and moves the
+    /// state's positions up to those given (never down).</summary>
+    Task<AppserviceTxn> CreateTxnAsync(string appserviceId, string bodyJson, long eventsStreamId, long receiptsStreamId);
+    /// <summary>Moves the positions up to those given (never down) when nothing there was of interest.</summary>
+    Task AdvanceAsync(string appserviceId, long eventsStreamId, long receiptsStreamId);
+    /// <summary>Transactions stored and not yet acknowledged, oldest first.</summary>
+    Task<IReadOnlyList<AppserviceTxn>> GetPendingTxnsAsync(string appserviceId);
+    /// <summary>The service acknowledged it: forgets it.</summary>
+    Task CompleteTxnAsync(string appserviceId, long txnId);
 }

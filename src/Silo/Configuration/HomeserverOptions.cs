@@ -31,6 +31,8 @@ public sealed class HomeserverOptions
     public string WorkerName => Cluster.WorkerName;
     public ClusterOptions Cluster { get; init; } = new();
     public PresenceOptions Presence { get; init; } = new();
+    /// <summary>The application services of <c>app_service_config_files</c>.</summary>
+    public Myelin.Matrix.ApplicationServices Appservices { get; init; } = Myelin.Matrix.ApplicationServices.None;
     public ConfigDocument? Source { get; init; }
 
     public static HomeserverOptions FromConfig(ConfigDocument c)
@@ -81,6 +83,7 @@ public sealed class HomeserverOptions
                 c.String("orleans.service_id", "myelin")!),
             Cluster = cluster,
             Presence = ParsePresence(c),
+            Appservices = AppserviceConfig.Load(c, serverName),
             Source = c,
         };
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Myelin.Silo.Appservices;
 using Myelin.Silo.Configuration;
 
 namespace Myelin.Silo.WorkerApps;
@@ -16,7 +17,6 @@ public static class WorkerAppServices
         services.AddSingleton<WorkerAppPositions>();
         var apps = options.Cluster.WorkerApps;
         var name = options.WorkerName;
-        _ = apps;
-        _ = name;
+        if (apps.RunsAppservices(name)) services.AddAppserviceSenders(options);
     }
 }

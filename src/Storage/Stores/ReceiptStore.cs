@@ -103,6 +103,20 @@ internal sealed class ReceiptStore(Db db, IStreamIdGenerator streamIds) : IRecei
         });
     }
 
+    const string SelectAllRange = $"""
+        SELECT {Columns} FROM receipts
+        WHERE stream_id > @From AND stream_id <= @To
+        ORDER BY stream_id
+        LIMIT @Limit
+        """;
+
+    public Task<IReadOnlyList<ReceiptRow>> GetAllChangedAsync(long from, long to, int limit)
+    {
+        if (to <= from || limit <= 0) return Task.FromResult<IReadOnlyList<ReceiptRow>>([]);
+        return db.ReadAsync<IReadOnlyList<ReceiptRow>>(async c =>
+            (await c.QueryAsync<Row>(SelectAllRange, new { From = from, To = to, Limit = limit })).Select(r => r.ToRecord()).ToList());
+    }
+
     // Rows are the latest receipt of each kind, so everything at or below the position is the current set.
     public Task<IReadOnlyList<ReceiptRow>> GetCurrentAsync(IReadOnlyCollection<string> roomIds, long upTo) =>
         GetChangedAsync(roomIds, 0, upTo);
