@@ -41,5 +41,6 @@ public static class ClientApi
         }
         var v1 = app.MapGroup("/_matrix/client/v1");
         v1.MapRoomReadV1();
+        v1.MapAppservicePing();
     }
 }
