@@ -282,7 +282,8 @@ public sealed class AppserviceSender : EventStreamFollower
             }
             return;
         }
-        foreach (var chunk in ephemeral.Chunk(MaxEphemeralPerTransaction))
+        var chunks = ephemeral.Chunk(MaxEphemeralPerTransaction).ToList();
+        foreach (var chunk in chunks)
         {
             var list = new JsonArray(chunk.Select(n => n.DeepClone()).ToArray());
             var body = new JsonObject
@@ -291,7 +292,8 @@ public sealed class AppserviceSender : EventStreamFollower
                 ["ephemeral"] = list,
                 ["de.sorunome.msc2409.ephemeral"] = list.DeepClone(),
             };
-            await CreateAndSendAsync(body, 0, receiptsUpTo, ct);
+            // Only the last transaction moves the receipts position: a failure between two leaves the rest to read again.
+            await CreateAndSendAsync(body, 0, chunk == chunks[^1] ? receiptsUpTo : from, ct);
         }
     }
 
