@@ -38,6 +38,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
         UserDirectory = new UserDirectoryStore(db);
         Housekeeping = new HousekeepingStore(db);
         Admin = new AdminStore(db, StreamIds);
+        Appservices = new AppserviceStore(db);
     }
 
     /// <summary>Connects and applies the schema deltas not yet applied.</summary>
@@ -81,6 +82,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IUserDirectoryStore UserDirectory { get; }
     public IHousekeepingStore Housekeeping { get; }
     public IAdminStore Admin { get; }
+    public IAppserviceStore Appservices { get; }
 
     /// <summary>The schema versions applied, ascending (for diagnostics and tests).</summary>
     public async Task<IReadOnlyList<int>> GetSchemaVersionsAsync()

@@ -156,13 +156,14 @@ public interface IReceiptStore
     /// <summary>The receipts of the rooms written at stream positions in (from, to], ascending.</summary>
     Task<IReadOnlyList<ReceiptRow>> GetChangedAsync(IReadOnlyCollection<string> roomIds, long from, long to);
 
-    /// <summary>The receipts of every room written at stream positions in (from, to], ascending (a small
-    /// range that many /sync requests share, read once for all of them).</summary>
-    Task<IReadOnlyList<ReceiptRow>> GetChangedInAllRoomsAsync(long from, long to);
-
     /// <summary>Every current receipt of the rooms written at or below <paramref name="upTo"/> (an initial
     /// sync), ascending by stream position.</summary>
     Task<IReadOnlyList<ReceiptRow>> GetCurrentAsync(IReadOnlyCollection<string> roomIds, long upTo);
+
+    /// <summary>The receipts of every room written at stream positions in (from, to], ascending, at most
+    /// <paramref name="limit"/> (a replication consumer following the stream, e.g. the appservice sender, or a
+    /// small range that many /sync requests share, read once for all of them).</summary>
+    Task<IReadOnlyList<ReceiptRow>> GetAllChangedAsync(long from, long to, int limit);
 }
 
 /// <summary>One event as stored: the PDU JSON beside the columns that queries filter and order on.</summary>
@@ -477,4 +478,26 @@ public interface IAdminStore
     /// <summary>Removes every trace of the room: events, state, memberships, receipts, push actions,
     /// aliases, room account data, reports and the rooms row.</summary>
     Task PurgeRoomAsync(string roomId);
+/// <summary>An application service's transaction sequence: the last transaction ID, and the events and
+/// receipts positions up to which everything is in a transaction (sent or waiting).</summary>
+public sealed record AppserviceState(string AppserviceId, long LastTxnId, long EventsStreamId, long ReceiptsStreamId);
+
+/// <summary>A transaction stored before it is sent, with the exact body that goes out.</summary>
+public sealed record AppserviceTxn(string AppserviceId, long TxnId, string BodyJson);
+
+/// <summary>Application services' transactions (Synapse's application_services_state / _txns).</summary>
+public interface IAppserviceStore
+{
+    /// <summary>The service's state, created at the given positions when it has none yet.</summary>
+    Task<AppserviceState> GetOrCreateStateAsync(string appserviceId, long eventsStreamId, long receiptsStreamId);
+    Task<AppserviceState?> GetStateAsync(string appserviceId);
+    /// <summary>In one database transaction: takes the next transaction ID, stores the body, and moves the
+    /// state's positions up to those given (never down).</summary>
+    Task<AppserviceTxn> CreateTxnAsync(string appserviceId, string bodyJson, long eventsStreamId, long receiptsStreamId);
+    /// <summary>Moves the positions up to those given (never down) when nothing there was of interest.</summary>
+    Task AdvanceAsync(string appserviceId, long eventsStreamId, long receiptsStreamId);
+    /// <summary>Transactions stored and not yet acknowledged, oldest first.</summary>
+    Task<IReadOnlyList<AppserviceTxn>> GetPendingTxnsAsync(string appserviceId);
+    /// <summary>The service acknowledged it: forgets it.</summary>
+    Task CompleteTxnAsync(string appserviceId, long txnId);
 }

@@ -45,5 +45,6 @@ public static class ClientApi
         var v1 = app.MapGroup("/_matrix/client/v1");
         v1.MapRoomReadV1();
         app.MapAdminApi();
+        v1.MapAppservicePing();
     }
 }

@@ -7,8 +7,10 @@ using Myelin.Storage;
 
 namespace Myelin.Gateway.Http;
 
-/// <summary>Who is making the request, from their access token.</summary>
-public sealed record Requester(string UserId, string DeviceId, long TokenId, string AccessToken, bool IsGuest);
+/// <summary>Who is making the request, from their access token. An application service acting through its
+/// <c>as_token</c> has <paramref name="Appservice"/> set and no device (DeviceId empty, as Synapse's None).</summary>
+public sealed record Requester(string UserId, string DeviceId, long TokenId, string AccessToken, bool IsGuest,
+    Myelin.Matrix.ApplicationService? Appservice = null);
 
 /// <summary>
 /// Access tokens: issued in Synapse's <c>syt_&lt;base64 localpart&gt;_&lt;random&gt;_&lt;crc&gt;</c> shape (so a proxy
@@ -85,6 +87,12 @@ public static class RequesterExtensions
         if (ctx.Items.TryGetValue(typeof(Requester), out var r) && r is Requester known) return known;
         var token = AccessTokens.FromRequest(ctx.Request)
             ?? throw new MatrixException(401, "M_MISSING_TOKEN", "Missing access token");
+        if (ctx.RequestServices.GetService<Myelin.Matrix.ApplicationServices>()?.ByToken(token) is { } service)
+        {
+            var acting = await AppserviceAuth.AuthAsync(ctx, service, token);
+            ctx.Items[typeof(Requester)] = acting;
+            return acting;
+        }
         var owner = await ctx.RequestServices.GetRequiredService<AccessTokens>().LookupAsync(token)
             ?? throw new MatrixException(401, "M_UNKNOWN_TOKEN", "Unknown access token", "{\"soft_logout\":false}");
         var requester = new Requester(owner.UserId, owner.DeviceId, owner.TokenId, token, false);

@@ -36,7 +36,7 @@ public sealed class RecentReceiptRanges(MyelinDatabase db)
         var read = new Lazy<Task<IReadOnlyList<ReceiptRow>>>(() =>
         {
             Interlocked.Increment(ref DatabaseReads);
-            return db.Receipts.GetChangedInAllRoomsAsync(from, to);
+            return db.Receipts.GetAllChangedAsync(from, to, (int)MaxSharedRange);
         });
         var entry = _ranges.GetOrAdd(key, read);
         if (ReferenceEquals(entry, read))

@@ -32,6 +32,8 @@ public sealed class HomeserverOptions
     public ClusterOptions Cluster { get; init; } = new();
     public PresenceOptions Presence { get; init; } = new();
     public UserDirectoryOptions UserDirectory { get; init; } = new();
+    /// <summary>The application services of <c>app_service_config_files</c>.</summary>
+    public Myelin.Matrix.ApplicationServices Appservices { get; init; } = Myelin.Matrix.ApplicationServices.None;
     public ConfigDocument? Source { get; init; }
 
     public static HomeserverOptions FromConfig(ConfigDocument c)
@@ -83,6 +85,7 @@ public sealed class HomeserverOptions
             Cluster = cluster,
             Presence = ParsePresence(c),
             UserDirectory = UserDirectoryOptions.FromConfig(c),
+            Appservices = AppserviceConfig.Load(c, serverName),
             Source = c,
         };
     }

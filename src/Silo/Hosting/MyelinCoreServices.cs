@@ -8,6 +8,7 @@ using Myelin.Grains.Streams;
 using Myelin.Grains.Sync;
 using Myelin.Grains.Typing;
 using Myelin.Matrix;
+using Myelin.Silo.Appservices;
 using Myelin.Silo.Configuration;
 using Myelin.Silo.Replication;
 using Myelin.Silo.WorkerApps;
@@ -76,6 +77,7 @@ public static class MyelinCoreServices
         // grain persists or syncs.
         services.AddHostedService<ReplicationStartup>();
         services.AddHostedService<PresenceStartup>();
+        services.AddMyelinAppservices(options);
         // After the replication start-up: worker apps follow a stream that is already at its position.
         services.AddMyelinWorkerApps(options);
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Myelin.Silo.Appservices;
 using Myelin.Silo.Configuration;
 
 namespace Myelin.Silo.WorkerApps;
@@ -16,9 +17,8 @@ public static class WorkerAppServices
         services.AddSingleton<WorkerAppPositions>();
         var apps = options.Cluster.WorkerApps;
         var name = options.WorkerName;
-        _ = apps;
-        _ = name;
         if (apps.RunsUserDirectory(name)) services.AddHostedService<UserDirectoryUpdater>();
         if (apps.RunsBackgroundTasks(name)) services.AddHostedService(BackgroundTasks.Create);
+        if (apps.RunsAppservices(name)) services.AddAppserviceSenders(options);
     }
 }

@@ -103,13 +103,18 @@ internal sealed class ReceiptStore(Db db, IStreamIdGenerator streamIds) : IRecei
         });
     }
 
-    const string SelectAllRooms = $"SELECT {Columns} FROM receipts WHERE stream_id > @From AND stream_id <= @To ORDER BY stream_id";
+    const string SelectAllRange = $"""
+        SELECT {Columns} FROM receipts
+        WHERE stream_id > @From AND stream_id <= @To
+        ORDER BY stream_id
+        LIMIT @Limit
+        """;
 
-    public Task<IReadOnlyList<ReceiptRow>> GetChangedInAllRoomsAsync(long from, long to)
+    public Task<IReadOnlyList<ReceiptRow>> GetAllChangedAsync(long from, long to, int limit)
     {
-        if (to <= from) return Task.FromResult<IReadOnlyList<ReceiptRow>>([]);
+        if (to <= from || limit <= 0) return Task.FromResult<IReadOnlyList<ReceiptRow>>([]);
         return db.ReadAsync<IReadOnlyList<ReceiptRow>>(async c =>
-            (await c.QueryAsync<Row>(SelectAllRooms, new { From = from, To = to })).Select(r => r.ToRecord()).ToList());
+            (await c.QueryAsync<Row>(SelectAllRange, new { From = from, To = to, Limit = limit })).Select(r => r.ToRecord()).ToList());
     }
 
     // Rows are the latest receipt of each kind, so everything at or below the position is the current set.

@@ -39,7 +39,8 @@ public static class DirectoryEndpoints
     }
 
     /// <summary>`PUT /_matrix/client/v3/directory/room/{roomAlias}`</summary>
-    static async Task<IResult> PutAlias(HttpContext ctx, string? roomAlias, MyelinDatabase db, IGrainFactory grains, ServerIdentity server)
+    static async Task<IResult> PutAlias(HttpContext ctx, string? roomAlias, MyelinDatabase db, IGrainFactory grains, ServerIdentity server,
+        ApplicationServices appservices)
     {
         var alias = CheckAlias(ctx, roomAlias);
         var body = await JsonBody.ReadObjectAsync(ctx.Request);
@@ -48,9 +49,20 @@ public static class DirectoryEndpoints
         var me = await ctx.AuthAsync();
         if (await db.Rooms.GetRoomAsync(roomId) is null) throw MatrixException.Unknown("Room does not exist");
 
-        // Synapse's default require_membership_for_aliases: only members (or server admins) may add aliases.
-        if (!await IsServerAdminAsync(me.UserId, db) && await grains.Room(roomId).GetMembership(me.UserId) != "join")
-            throw MatrixException.Forbidden("You must be in the room to create an alias for it");
+        if (me.Appservice is { } service)
+        {
+            // spec: an application service may manage the aliases of its namespace (and only those).
+            if (!service.IsRoomAliasInNamespace(alias))
+                throw new MatrixException(400, "M_EXCLUSIVE", "This application service has not reserved this kind of alias.");
+        }
+        else
+        {
+            // Synapse's default require_membership_for_aliases: only members (or server admins) may add aliases.
+            if (!await IsServerAdminAsync(me.UserId, db) && await grains.Room(roomId).GetMembership(me.UserId) != "join")
+                throw MatrixException.Forbidden("You must be in the room to create an alias for it");
+            if (!appservices.UserMayModifyAlias(alias, me.UserId))
+                throw new MatrixException(400, "M_EXCLUSIVE", "This alias is reserved by an application service.");
+        }
         var localpart = alias[1..alias.IndexOf(':')];
         if (localpart.Any(char.IsWhiteSpace)) throw MatrixException.Unknown("Invalid characters in room alias");
         if (!server.IsMine(alias)) throw MatrixException.InvalidParam("Room alias must be local");
@@ -65,13 +77,21 @@ public static class DirectoryEndpoints
     /// member with the power to send m.room.canonical_alias (Synapse's rule). The alias is then dropped from
     /// the room's canonical alias event where it appears.
     /// </summary>
-    static async Task<IResult> DeleteAlias(HttpContext ctx, string? roomAlias, MyelinDatabase db, IGrainFactory grains)
+    static async Task<IResult> DeleteAlias(HttpContext ctx, string? roomAlias, MyelinDatabase db, IGrainFactory grains,
+        ApplicationServices appservices)
     {
         var alias = CheckAlias(ctx, roomAlias);
         var me = await ctx.AuthAsync();
+        if (me.Appservice is { } service && !service.IsRoomAliasInNamespace(alias))
+            throw new MatrixException(400, "M_EXCLUSIVE", "This application service has not reserved this kind of alias");
         var mapping = await db.Aliases.GetAliasAsync(alias) ?? throw MatrixException.NotFound("Unknown room alias");
-        if (mapping.Creator != me.UserId && !await CanChangeRoomListAsync(mapping.RoomId, me.UserId, db, grains))
-            throw MatrixException.Forbidden("You don't have permission to delete the alias.");
+        if (me.Appservice is null)
+        {
+            if (mapping.Creator != me.UserId && !await CanChangeRoomListAsync(mapping.RoomId, me.UserId, db, grains))
+                throw MatrixException.Forbidden("You don't have permission to delete the alias.");
+            if (!appservices.UserMayModifyAlias(alias, me.UserId))
+                throw new MatrixException(400, "M_EXCLUSIVE", "This alias is reserved by an application service.");
+        }
         // Someone else may have deleted it since the lookup.
         if (!await db.Aliases.DeleteAliasAsync(alias)) throw MatrixException.NotFound("Unknown room alias");
         await RemoveFromCanonicalAliasAsync(mapping.RoomId, alias, me.UserId, db, grains);

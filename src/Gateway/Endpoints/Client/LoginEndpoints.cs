@@ -98,6 +98,8 @@ public static class LoginEndpoints
     static async Task<IResult> WhoAmI(HttpContext ctx)
     {
         var me = await ctx.AuthAsync();
-        return JsonBody.Json(new JsonObject { ["user_id"] = me.UserId, ["device_id"] = me.DeviceId, ["is_guest"] = me.IsGuest });
+        var result = new JsonObject { ["user_id"] = me.UserId, ["device_id"] = me.DeviceId, ["is_guest"] = me.IsGuest };
+        if (me.DeviceId.Length == 0) result.Remove("device_id"); // an application service acting without a device
+        return JsonBody.Json(result);
     }
 }

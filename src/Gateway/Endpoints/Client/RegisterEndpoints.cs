@@ -26,6 +26,9 @@ public static class RegisterEndpoints
         var kind = ctx.Request.Query["kind"].ToString();
         if (kind == "guest") throw new MatrixException(403, "M_GUEST_ACCESS_FORBIDDEN", "Guest access is disabled");
         if (kind is not ("" or "user")) throw MatrixException.InvalidParam("Invalid kind");
+        // Application services register their users whether or not registration is open (as Synapse).
+        if (body.OptString("type") == AppserviceRegistration.LoginType)
+            return await AppserviceRegistration.RegisterAsync(ctx, body, options, db, tokens);
         if (!options.EnableRegistration) throw MatrixException.Forbidden("Registration has been disabled");
 
         var password = body.OptString("password");
@@ -40,11 +43,11 @@ public static class RegisterEndpoints
         string userId;
         if (username is not null)
         {
-            userId = await CheckUsernameAsync(username, options.ServerName, db);
+            userId = await CheckUsernameAsync(username, options.ServerName, db, options.Appservices);
         }
         else
         {
-            userId = await GenerateUserIdAsync(options.ServerName, db);
+            userId = await GenerateUserIdAsync(options.ServerName, db, options.Appservices);
         }
 
         await uia.RequireAsync(body, RegistrationFlows, null);
@@ -72,12 +75,12 @@ public static class RegisterEndpoints
     {
         var username = ctx.Request.Query["username"].ToString();
         if (username.Length == 0) throw MatrixException.MissingParam("Missing 'username'");
-        await CheckUsernameAsync(username, options.ServerName, db);
+        await CheckUsernameAsync(username, options.ServerName, db, options.Appservices);
         return JsonBody.Json(new JsonObject { ["available"] = true });
     }
 
     /// <summary>spec: a new user ID's localpart may hold only a-z, 0-9, '.', '_', '=', '-', '/', '+'.</summary>
-    static async Task<string> CheckUsernameAsync(string username, string serverName, MyelinDatabase db)
+    static async Task<string> CheckUsernameAsync(string username, string serverName, MyelinDatabase db, ApplicationServices appservices)
     {
         var localpart = username;
         if (username.StartsWith('@'))
@@ -90,6 +93,8 @@ public static class RegisterEndpoints
         if (MatrixIds.CheckLocalpartForRegistration(localpart) is { } reason)
             throw new MatrixException(400, "M_INVALID_USERNAME", reason);
         var userId = $"@{localpart}:{serverName}";
+        if (appservices.ExclusiveOwnerOfUser(userId) is not null)
+            throw new MatrixException(400, "M_EXCLUSIVE", "This user ID is reserved by an application service.");
         if (!MatrixIds.IsValidUserId(userId))
             throw new MatrixException(400, "M_INVALID_USERNAME", "User ID is too long");
         if (await db.Accounts.GetUserAsync(userId) is not null)
@@ -98,13 +103,13 @@ public static class RegisterEndpoints
     }
 
     /// <summary>Synapse gives users who pick no name a numeric localpart.</summary>
-    static async Task<string> GenerateUserIdAsync(string serverName, MyelinDatabase db)
+    static async Task<string> GenerateUserIdAsync(string serverName, MyelinDatabase db, ApplicationServices appservices)
     {
         for (var attempt = 0; attempt < 20; attempt++)
         {
             var localpart = Random.Shared.NextInt64(100_000, 10_000_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
             var id = $"@{localpart}:{serverName}";
-            if (await db.Accounts.GetUserAsync(id) is null) return id;
+            if (appservices.ExclusiveOwnerOfUser(id) is null && await db.Accounts.GetUserAsync(id) is null) return id;
         }
         throw new MatrixException(500, "M_UNKNOWN", "Could not generate a user ID");
     }
