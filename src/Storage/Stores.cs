@@ -478,6 +478,8 @@ public interface IAdminStore
     /// <summary>Removes every trace of the room: events, state, memberships, receipts, push actions,
     /// aliases, room account data, reports and the rooms row.</summary>
     Task PurgeRoomAsync(string roomId);
+}
+
 /// <summary>An application service's transaction sequence: the last transaction ID, and the events and
 /// receipts positions up to which everything is in a transaction (sent or waiting).</summary>
 public sealed record AppserviceState(string AppserviceId, long LastTxnId, long EventsStreamId, long ReceiptsStreamId);
