@@ -111,6 +111,9 @@ public sealed class EventsStream : IAsyncDisposable
     /// <summary>Position published on the local bus (what readers of this process read up to).</summary>
     public long Published => Volatile.Read(ref _published);
 
+    /// <summary>The writers this process has heard from (the metrics listener reports each one's position).</summary>
+    public IReadOnlyList<string> Writers => _writers.Instances;
+
     /// <summary>What another writer last announced (null when unknown).</summary>
     public long? WriterPosition(string instance) => _writers.PositionOf(instance);
 
