@@ -70,6 +70,9 @@ public sealed class MetricsTests(MetricsGatewayFixture fx) : IClassFixture<Metri
         foreach (var stream in new[] { "events", "typing", "to_device", "account_data", "receipts", "presence", "push_rules" })
             Assert.NotNull(m.Value("myelin_stream_position", ("stream", stream)));
         Assert.Equal(1, m.Value("myelin_database_up", ("engine", "sqlite")));
+        // SQLite has no connection pool to report.
+        Assert.Null(m.Value("myelin_db_pool_max_connections"));
+        Assert.Null(m.Value("myelin_db_pool_connections", ("state", "idle")));
         Assert.Equal(1, m.Value("myelin_build_info", ("worker_name", "master")));
     }
 

@@ -96,12 +96,22 @@ public sealed class MyelinMetrics
 
         _databaseUp = f.CreateGauge("myelin_database_up",
             "1 when the database answered the last readiness query (kept 2 s), else 0.", "engine");
+        // Npgsql's pool: absent on SQLite, which has none.
+        var pool = new GaugeConfiguration { SuppressInitialValue = true };
         _poolConnections = f.CreateGauge("myelin_db_pool_connections",
             "PostgreSQL connections in Npgsql's pools, by state (idle, used).", "state");
-        _poolMax = f.CreateGauge("myelin_db_pool_max_connections", "Maximum size of Npgsql's pools (summed).");
-        _poolPending = f.CreateGauge("myelin_db_pool_pending_requests", "Requests waiting for a PostgreSQL connection.");
-        _poolTimeouts = f.CreateCounter("myelin_db_pool_timeouts_total", "Requests that timed out waiting for a PostgreSQL connection.");
-        _commandsExecuting = f.CreateGauge("myelin_db_commands_executing", "PostgreSQL commands executing now.");
+        _poolMax = f.CreateGauge("myelin_db_pool_max_connections", "Maximum size of Npgsql's pools (summed).", pool);
+        _poolPending = f.CreateGauge("myelin_db_pool_pending_requests", "Requests waiting for a PostgreSQL connection.", pool);
+        _poolTimeouts = f.CreateCounter("myelin_db_pool_timeouts_total", "Requests that timed out waiting for a PostgreSQL connection.",
+            new CounterConfiguration { SuppressInitialValue = true });
+        _commandsExecuting = f.CreateGauge("myelin_db_commands_executing", "PostgreSQL commands executing now.", pool);
+        if (options.Database.Engine == DatabaseEngine.Postgres)
+        {
+            _poolMax.Publish();
+            _poolPending.Publish();
+            _poolTimeouts.Publish();
+            _commandsExecuting.Publish();
+        }
 
         _ready = f.CreateGauge("myelin_ready", "1 when this process is ready (/_myelin/health/ready answers 200), else 0.");
         _siloActive = f.CreateGauge("myelin_silo_active", "1 when this silo is an active member of the cluster, else 0.");
