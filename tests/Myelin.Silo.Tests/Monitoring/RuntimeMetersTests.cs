@@ -28,17 +28,19 @@ public sealed class RuntimeMetersTests
     {
         using var meters = new RuntimeMeters();
         using var npgsql = new Meter("Npgsql");
+        // States of its own: real Npgsql pools of other tests in this process report idle and used.
+        var (idleState, usedState) = ("idle-" + Guid.NewGuid().ToString("N"), "used-" + Guid.NewGuid().ToString("N"));
         var idle = 3;
         npgsql.CreateObservableUpDownCounter("db.client.connection.count", () => new[]
         {
-            new Measurement<int>(idle, new KeyValuePair<string, object?>("db.client.connection.state", "idle")),
-            new Measurement<int>(2, new KeyValuePair<string, object?>("db.client.connection.state", "used")),
+            new Measurement<int>(idle, new KeyValuePair<string, object?>("db.client.connection.state", idleState)),
+            new Measurement<int>(2, new KeyValuePair<string, object?>("db.client.connection.state", usedState)),
         });
-        Assert.Equal(3, meters.Read()[("db.client.connection.count", "idle")]);
+        Assert.Equal(3, meters.Read()[("db.client.connection.count", idleState)]);
         idle = 5;
         var read = meters.Read();
-        Assert.Equal(5, read[("db.client.connection.count", "idle")]);
-        Assert.Equal(2, read[("db.client.connection.count", "used")]);
+        Assert.Equal(5, read[("db.client.connection.count", idleState)]);
+        Assert.Equal(2, read[("db.client.connection.count", usedState)]);
     }
 
     [Fact]
