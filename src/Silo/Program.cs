@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Myelin.Silo.Configuration;
@@ -23,7 +21,7 @@ catch (ConfigException e)
 }
 
 // No args: --config-path is ours, and the host's own command-line configuration would misread it.
-IHostApplicationBuilder builder = options.ServesMonitoringHttp() ? WebApplication.CreateSlimBuilder() : Host.CreateApplicationBuilder();
+var builder = MonitoringHosting.CreatePlainSiloBuilder(options);
 builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
 await builder.Services.AddMyelinCoreAsync(options);
 builder.Services.AddMyelinMonitoring(options);
@@ -33,20 +31,5 @@ builder.UseOrleans(silo =>
     silo.AddMyelinDashboard(options);
 });
 
-if (builder is WebApplicationBuilder web)
-{
-    web.WebHost.ConfigureKestrel(k =>
-    {
-        k.AddServerHeader = false;
-        k.ListenMyelinMonitoring(options);
-    });
-    var app = web.Build();
-    app.UseMyelinMonitoring();
-    app.MapMyelinDashboard();
-    await app.RunAsync();
-}
-else
-{
-    await ((HostApplicationBuilder)builder).Build().RunAsync();
-}
+await builder.BuildPlainSilo(options).RunAsync();
 return 0;

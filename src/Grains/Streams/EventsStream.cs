@@ -443,8 +443,12 @@ public sealed class EventsStream : IAsyncDisposable
         catch (OperationCanceledException) { }
     }
 
+    int _disposed;
+
+    /// <summary>Stops the stream. Once only: the replication start-up stops it, then the container disposes it.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _keepAlive?.Dispose();
         foreach (var s in _subscriptions) s.Dispose();
         _stopping.Cancel();

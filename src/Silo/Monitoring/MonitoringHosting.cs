@@ -1,10 +1,12 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Myelin.Silo.Configuration;
 using Orleans.Dashboard;
 
@@ -30,6 +32,26 @@ public static class MonitoringHosting
 
     /// <summary>Whether a process without a client listener (the plain silo) needs HTTP at all.</summary>
     public static bool ServesMonitoringHttp(this HomeserverOptions options) => options.HasMetricsListener() || options.Dashboard.Enabled;
+
+    /// <summary>The plain silo's host: a web host serving only its metrics listeners and dashboard when it has
+    /// any, else a host without HTTP.</summary>
+    public static IHostApplicationBuilder CreatePlainSiloBuilder(HomeserverOptions options) =>
+        options.ServesMonitoringHttp() ? WebApplication.CreateSlimBuilder() : Host.CreateApplicationBuilder();
+
+    /// <summary>Builds what <see cref="CreatePlainSiloBuilder"/> made, with the monitoring pipeline when it is a web host.</summary>
+    public static IHost BuildPlainSilo(this IHostApplicationBuilder builder, HomeserverOptions options)
+    {
+        if (builder is not WebApplicationBuilder web) return ((HostApplicationBuilder)builder).Build();
+        web.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.ListenMyelinMonitoring(options);
+        });
+        var app = web.Build();
+        app.UseMyelinMonitoring();
+        app.MapMyelinDashboard();
+        return app;
+    }
 
     /// <summary>Readiness always (the client listener serves it); the metrics only with a metrics listener.
     /// The meters listener starts here, before any grain activates.</summary>
