@@ -4,6 +4,7 @@ using Myelin.Gateway.Endpoints.Admin;
 using Myelin.Gateway.Http;
 using Myelin.Gateway.Routing;
 using Myelin.Silo.Configuration;
+using Myelin.Silo.Monitoring;
 
 namespace Myelin.Gateway;
 
@@ -22,6 +23,7 @@ public static class GatewayHosting
                     var ip = addr is "*" or "0.0.0.0" ? IPAddress.Any : addr is "::" ? IPAddress.IPv6Any : IPAddress.Parse(addr);
                     k.Listen(ip, l.Port, o => o.Protocols = HttpProtocols.Http1AndHttp2);
                 }
+            k.ListenMyelinMonitoring(options);
         });
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -31,6 +33,7 @@ public static class GatewayHosting
     {
         services.AddSingleton<AccessTokens>();
         services.AddSingleton<SyncNotifier>();
+        services.AddSingleton<IMetricsSource, SyncNotifierMetrics>();
         services.AddSingleton<UserActivity>();
         services.AddSingleton<UserInteractiveAuth>();
         services.AddMyelinAdmin();

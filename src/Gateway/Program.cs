@@ -4,6 +4,7 @@ using Myelin.Gateway.Endpoints;
 using Myelin.Gateway.Routing;
 using Myelin.Silo.Configuration;
 using Myelin.Silo.Hosting;
+using Myelin.Silo.Monitoring;
 
 // The gateway silo: the client-server HTTP API co-hosted with an Orleans silo. Alone, with no
 // configuration, it is the whole homeserver in one process on http://127.0.0.1:8008.
@@ -27,12 +28,19 @@ var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args 
 builder.ConfigureMyelinListeners(options);
 await builder.Services.AddMyelinCoreAsync(options);
 builder.Services.AddMyelinGateway();
-builder.UseOrleans(silo => silo.ConfigureMyelinSilo(options));
+builder.Services.AddMyelinMonitoring(options);
+builder.UseOrleans(silo =>
+{
+    silo.ConfigureMyelinSilo(options);
+    silo.AddMyelinDashboard(options);
+});
 
 var app = builder.Build();
+app.UseMyelinMonitoring();
 app.UseMyelinGateway();
 app.MapClientApi();
 app.MapOpenApi("/_myelin/openapi/{documentName}.json");
+app.MapMyelinDashboard();
 app.MapFallbackToUnrecognized();
 
 await app.RunAsync();

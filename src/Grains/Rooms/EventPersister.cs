@@ -45,6 +45,11 @@ public sealed class EventPersister : IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
+    long _persisted;
+
+    /// <summary>Events this process has persisted since it started (the metrics listener reports it).</summary>
+    public long Persisted => Interlocked.Read(ref _persisted);
+
     /// <summary>Persists the events (of one room, in order); returns their stream positions.</summary>
     public Task<long[]> PersistAsync(IReadOnlyList<NewEvent> events)
     {
@@ -101,6 +106,7 @@ public sealed class EventPersister : IAsyncDisposable
                 }
             }
             await _events.PersistEventsAsync(rows);
+            Interlocked.Add(ref _persisted, rows.Count);
         }
         catch
         {

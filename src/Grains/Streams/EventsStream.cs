@@ -111,6 +111,9 @@ public sealed class EventsStream : IAsyncDisposable
     /// <summary>Position published on the local bus (what readers of this process read up to).</summary>
     public long Published => Volatile.Read(ref _published);
 
+    /// <summary>The writers this process has heard from (the metrics listener reports each one's position).</summary>
+    public IReadOnlyList<string> Writers => _writers.Instances;
+
     /// <summary>What another writer last announced (null when unknown).</summary>
     public long? WriterPosition(string instance) => _writers.PositionOf(instance);
 
@@ -440,8 +443,12 @@ public sealed class EventsStream : IAsyncDisposable
         catch (OperationCanceledException) { }
     }
 
+    int _disposed;
+
+    /// <summary>Stops the stream. Once only: the replication start-up stops it, then the container disposes it.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _keepAlive?.Dispose();
         foreach (var s in _subscriptions) s.Dispose();
         _stopping.Cancel();

@@ -34,6 +34,7 @@ public sealed class HomeserverOptions
     public UserDirectoryOptions UserDirectory { get; init; } = new();
     /// <summary>The application services of <c>app_service_config_files</c>.</summary>
     public Myelin.Matrix.ApplicationServices Appservices { get; init; } = Myelin.Matrix.ApplicationServices.None;
+    public Monitoring.DashboardSettings Dashboard { get; init; } = Monitoring.DashboardSettings.Disabled;
     public ConfigDocument? Source { get; init; }
 
     public static HomeserverOptions FromConfig(ConfigDocument c)
@@ -86,6 +87,7 @@ public sealed class HomeserverOptions
             Presence = ParsePresence(c),
             UserDirectory = UserDirectoryOptions.FromConfig(c),
             Appservices = AppserviceConfig.Load(c, serverName),
+            Dashboard = Monitoring.DashboardSettings.FromConfig(c, listeners),
             Source = c,
         };
     }

@@ -21,7 +21,10 @@ public sealed class GatewayProcess : IAsyncDisposable
         _process = process; Directory = dir; BaseUrl = baseUrl;
     }
 
-    public static async Task<GatewayProcess> StartAsync(string extraYaml = "")
+    /// <param name="extraListeners">More entries of <c>listeners</c> (YAML list items at column 2, e.g. a metrics listener).</param>
+    /// <param name="overlayYaml">A second config file, merged over the first as a later <c>--config-path</c> is
+    /// (mappings merge key by key: <c>orleans: {dashboard: ...}</c> keeps the ports).</param>
+    public static async Task<GatewayProcess> StartAsync(string extraYaml = "", string extraListeners = "", string? overlayYaml = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), "myelin-gw-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(dir);
@@ -35,6 +38,7 @@ public sealed class GatewayProcess : IAsyncDisposable
               - port: {http}
                 bind_addresses: ['127.0.0.1']
                 type: http
+            {extraListeners}
             database:
               name: sqlite3
               args:
@@ -47,8 +51,14 @@ public sealed class GatewayProcess : IAsyncDisposable
         var configPath = Path.Combine(dir, "homeserver.yaml");
         await File.WriteAllTextAsync(configPath, config);
 
-        var dll = Path.Combine(AppContext.BaseDirectory, "Myelin.Gateway.dll");
-        var psi = new ProcessStartInfo("dotnet", [dll, "--config-path", configPath])
+        List<string> args = [Path.Combine(AppContext.BaseDirectory, "Myelin.Gateway.dll"), "--config-path", configPath];
+        if (overlayYaml is not null)
+        {
+            var overlayPath = Path.Combine(dir, "overlay.yaml");
+            await File.WriteAllTextAsync(overlayPath, overlayYaml);
+            args.AddRange(["--config-path", overlayPath]);
+        }
+        var psi = new ProcessStartInfo("dotnet", args)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
