@@ -31,6 +31,7 @@ public sealed class HomeserverOptions
     public string WorkerName => Cluster.WorkerName;
     public ClusterOptions Cluster { get; init; } = new();
     public PresenceOptions Presence { get; init; } = new();
+    public MediaOptions Media { get; init; } = new();
     public ConfigDocument? Source { get; init; }
 
     public static HomeserverOptions FromConfig(ConfigDocument c)
@@ -81,6 +82,7 @@ public sealed class HomeserverOptions
                 c.String("orleans.service_id", "myelin")!),
             Cluster = cluster,
             Presence = ParsePresence(c),
+            Media = MediaOptions.FromConfig(c, dataDir),
             Source = c,
         };
     }

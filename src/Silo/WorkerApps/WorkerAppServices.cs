@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Myelin.Silo.Configuration;
+using Myelin.Silo.Media;
 
 namespace Myelin.Silo.WorkerApps;
 
@@ -18,5 +19,7 @@ public static class WorkerAppServices
         var name = options.WorkerName;
         _ = apps;
         _ = name;
+        if (apps.EnableMediaRepo) services.AddMyelinMediaRepository();
+        if (apps.RunsMediaBackgroundJobs(name)) services.AddHostedService<MediaHousekeeping>();
     }
 }
