@@ -1,3 +1,4 @@
+using Myelin.Gateway.Endpoints.Admin;
 using Myelin.Gateway.Endpoints.Client;
 
 namespace Myelin.Gateway.Endpoints;
@@ -41,5 +42,11 @@ public static class ClientApi
         }
         var v1 = app.MapGroup("/_matrix/client/v1");
         v1.MapRoomReadV1();
+        // Media is served only where enable_media_repo says; elsewhere the fallback answers M_UNRECOGNIZED.
+        if (app.Services.GetRequiredService<Myelin.Silo.Configuration.HomeserverOptions>().Cluster.WorkerApps.EnableMediaRepo)
+        {
+            app.MapMedia();
+            app.MapMediaAdmin();
+        }
     }
 }
