@@ -126,7 +126,7 @@ public sealed class MediaAdminEndpointsTests(GatewayFixture fx)
         var list = await adminMedia.GetAsync($"{Admin}/room/{E(room)}/media");
         Assert.Equal(200, list.Status);
         var local = list.Json["local"]!.AsArray().Select(x => x!.GetValue<string>()).ToList();
-        Assert.Equal([$"mxc://localhost/{image}", $"mxc://localhost/{thumb}"], local.Order());
+        Assert.Equal(new[] { $"mxc://localhost/{image}", $"mxc://localhost/{thumb}" }.Order(), local.Order());
         Assert.Equal(["mxc://elsewhere.example/remoteMediaId"], list.Json["remote"]!.AsArray().Select(x => x!.GetValue<string>()));
 
         var q = await adminMedia.SendAsync(HttpMethod.Post, $"{Admin}/room/{E(room)}/media/quarantine");

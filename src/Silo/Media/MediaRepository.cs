@@ -35,8 +35,10 @@ public sealed class MediaRepository(MyelinDatabase db, HomeserverOptions options
     long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     // Synapse's layout: local_content/ab/cd/efgh..., local_thumbnails/ab/cd/efgh.../W-H-top-sub-method.
-    string Split(string root, string mediaId) =>
-        Path.Combine(_media.StorePath, root, mediaId[..2], mediaId[2..4], mediaId[4..]);
+    // (IDs of four characters or fewer, which this server never makes, stay flat in the root.)
+    string Split(string root, string mediaId) => mediaId.Length > 4
+        ? Path.Combine(_media.StorePath, root, mediaId[..2], mediaId[2..4], mediaId[4..])
+        : Path.Combine(_media.StorePath, root, mediaId);
 
     public string ContentPath(string mediaId) => Split("local_content", mediaId);
     public string ThumbnailDirectory(string mediaId) => Split("local_thumbnails", mediaId);
@@ -275,11 +277,8 @@ public sealed class MediaRepository(MyelinDatabase db, HomeserverOptions options
         {
             try
             {
-                if (id.Length > 4)
-                {
-                    File.Delete(ContentPath(id));
-                    if (Directory.Exists(ThumbnailDirectory(id))) Directory.Delete(ThumbnailDirectory(id), recursive: true);
-                }
+                File.Delete(ContentPath(id));
+                if (Directory.Exists(ThumbnailDirectory(id))) Directory.Delete(ThumbnailDirectory(id), recursive: true);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -9,12 +9,14 @@ public sealed record RenderedThumbnail(ThumbnailPlan Plan, byte[] Bytes);
 /// <summary>
 /// Makes thumbnails with Skia (SkiaSharp). Only JPEG, PNG, WebP and GIF are ever decoded, whatever the
 /// upload claims to be (Synapse's rule: each decoder is attack surface); the EXIF orientation of a photo is
-/// applied first; images over <c>max_image_pixels</c> are not decoded at all. Scaling is high-quality
-/// (cubic) and never enlarges.
+/// applied first; images over <c>max_image_pixels</c> are not decoded at all; a large photo is decoded
+/// reduced (JPEG's DCT scaling) to no more than the largest thumbnail needs. Thumbnails never enlarge.
 /// </summary>
 public static class Thumbnailer
 {
-    static readonly SKSamplingOptions Sampling = new(SKCubicResampler.Mitchell);
+    // Trilinear over mipmaps: every source pixel counts towards the thumbnail, however large the reduction
+    // (a plain cubic or bilinear filter reads only a few pixels per output pixel and aliases).
+    static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.Linear);
 
     /// <summary>The image's size as displayed (orientation applied), or null when it is not an image we decode.</summary>
     public static (int Width, int Height)? Probe(string path)
@@ -32,16 +34,42 @@ public static class Thumbnailer
         using var codec = OpenCodec(path);
         if (codec is null || (long)codec.Info.Width * codec.Info.Height >= maxPixels) return [];
         var origin = codec.EncodedOrigin;
-        using var decoded = SKBitmap.Decode(codec, codec.Info.WithColorType(SKColorType.Rgba8888).WithAlphaType(SKAlphaType.Premul));
+        var (width, height) = SwapsSides(origin) ? (codec.Info.Height, codec.Info.Width) : (codec.Info.Width, codec.Info.Height);
+        // Sizes come from the image as it is; the pixels need only be as large as the largest thumbnail.
+        var plans = Thumbnails.Plan(width, height, thumbnailType, sizes);
+        if (plans.Count == 0) return [];
+        using var decoded = Decode(codec, plans.Max(p => Math.Max((double)p.Width / width, (double)p.Height / height)));
         if (decoded is null) return [];
         using var image = Orient(decoded, origin);
         var result = new List<RenderedThumbnail>();
-        foreach (var plan in Thumbnails.Plan(image.Width, image.Height, thumbnailType, sizes))
+        foreach (var plan in plans)
         {
             var bytes = plan.Method == Thumbnails.Crop ? Crop(image, plan) : Scale(image, plan);
             if (bytes is not null) result.Add(new RenderedThumbnail(plan, bytes));
         }
         return result;
+    }
+
+    /// <summary>Decodes at the smallest size the codec offers (JPEG's 1/2, 1/4, 1/8) that still has at least
+    /// <paramref name="scale"/> of the pixels each way: a 12-megapixel photo is not decoded whole for an 800x600
+    /// thumbnail.</summary>
+    static SKBitmap? Decode(SKCodec codec, double scale)
+    {
+        var full = codec.Info;
+        var size = full.Size;
+        if (scale < 1)
+        {
+            var scaled = codec.GetScaledDimensions((float)scale);
+            if (scaled.Width >= Math.Ceiling(full.Width * scale) && scaled.Height >= Math.Ceiling(full.Height * scale)
+                && scaled.Width > 0 && scaled.Height > 0)
+                size = scaled;
+        }
+        var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        var bitmap = new SKBitmap(info);
+        var decoded = codec.GetPixels(info, bitmap.GetPixels());
+        if (decoded is SKCodecResult.Success or SKCodecResult.IncompleteInput) return bitmap;
+        bitmap.Dispose();
+        return null;
     }
 
     static SKCodec? OpenCodec(string path)
@@ -109,7 +137,12 @@ public static class Thumbnailer
             SKEncodedOrigin.LeftBottom => new SKMatrix(0, 1, 0, -1, 0, w, 0, 0, 1),
             _ => null,
         };
-        if (m is null) return SKImage.FromBitmap(bitmap);
+        if (m is null)
+        {
+            // Immutable: the image shares the bitmap's pixels instead of copying them.
+            bitmap.SetImmutable();
+            return SKImage.FromBitmap(bitmap);
+        }
         var (ow, oh) = SwapsSides(origin) ? (bitmap.Height, bitmap.Width) : (bitmap.Width, bitmap.Height);
         using var surface = SKSurface.Create(new SKImageInfo(ow, oh, SKColorType.Rgba8888, SKAlphaType.Premul));
         surface.Canvas.SetMatrix(m.Value);
