@@ -60,7 +60,7 @@ public static class MediaEndpoints
     static async Task<IResult> Upload(HttpContext ctx, MediaRepository media)
     {
         var me = await ctx.AuthAsync();
-        var upload = ReadUpload(ctx, media);
+        var upload = ReadUpload(ctx);
         var uri = await media.UploadAsync(me.UserId, upload, ctx.RequestAborted);
         return JsonBody.Json(new JsonObject { ["content_uri"] = uri });
     }
@@ -69,7 +69,7 @@ public static class MediaEndpoints
     static async Task<IResult> UploadTo(HttpContext ctx, string serverName, string mediaId, MediaRepository media)
     {
         var me = await ctx.AuthAsync();
-        await media.UploadToAsync(me.UserId, serverName, mediaId, ReadUpload(ctx, media), ctx.RequestAborted);
+        await media.UploadToAsync(me.UserId, serverName, mediaId, ReadUpload(ctx), ctx.RequestAborted);
         return JsonBody.Empty();
     }
 
@@ -97,11 +97,10 @@ public static class MediaEndpoints
     }
 
     /// <summary>The upload's metadata (Synapse's _get_file_metadata), and the body unbounded by the
-    /// server-wide request limit: max_upload_size is enforced while it streams.</summary>
-    static MediaUpload ReadUpload(HttpContext ctx, MediaRepository media)
+    /// server-wide request limit: the repository checks max_upload_size against Content-Length, then
+    /// again while the body streams.</summary>
+    static MediaUpload ReadUpload(HttpContext ctx)
     {
-        if (ctx.Request.ContentLength > media.Options.MaxUploadSize)
-            throw new MatrixException(413, "M_TOO_LARGE", "Upload request body is too large");
         if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             limit.MaxRequestBodySize = null;
         var contentType = ctx.Request.Headers.ContentType.ToString();
