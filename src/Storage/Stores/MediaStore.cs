@@ -120,8 +120,6 @@ internal sealed class MediaStore(Db db) : IMediaStore
         ["quarantined_by"] = "quarantined_by", ["safe_from_quarantine"] = "safe_from_quarantine",
     };
 
-    public static bool IsOrderColumn(string name) => OrderColumns.ContainsKey(name);
-
     public Task<(IReadOnlyList<LocalMedia> Media, int Total)> GetUserMediaAsync(string userId, int from, int limit, string orderBy, bool backwards) =>
         db.ReadAsync<(IReadOnlyList<LocalMedia>, int)>(async c =>
         {
