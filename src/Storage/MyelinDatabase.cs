@@ -39,6 +39,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
         Housekeeping = new HousekeepingStore(db);
         Admin = new AdminStore(db, StreamIds);
         Appservices = new AppserviceStore(db);
+        Media = new MediaStore(db);
     }
 
     /// <summary>Connects and applies the schema deltas not yet applied.</summary>
@@ -83,6 +84,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IHousekeepingStore Housekeeping { get; }
     public IAdminStore Admin { get; }
     public IAppserviceStore Appservices { get; }
+    public IMediaStore Media { get; }
 
     /// <summary>The schema versions applied, ascending (for diagnostics and tests).</summary>
     public async Task<IReadOnlyList<int>> GetSchemaVersionsAsync()

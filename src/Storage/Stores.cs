@@ -503,3 +503,43 @@ public interface IAppserviceStore
     /// <summary>The service acknowledged it: forgets it.</summary>
     Task CompleteTxnAsync(string appserviceId, long txnId);
 }
+
+/// <summary>A local media item (local_media_repository); MediaType and MediaLength are null while a
+/// created ID waits for its upload.</summary>
+public sealed record LocalMedia(string MediaId, string? MediaType, long? MediaLength, long CreatedTs, string? UploadName,
+    string UserId, string? QuarantinedBy, long? LastAccessTs, bool SafeFromQuarantine, string? Sha256);
+
+/// <summary>A thumbnail made of a local media item.</summary>
+public sealed record MediaThumbnail(int Width, int Height, string Method, string Type, long Length);
+
+/// <summary>The media repository's records: local media and their thumbnails (the bytes are files).</summary>
+public interface IMediaStore
+{
+    /// <summary>Records uploaded media, or (MediaLength null) an ID made by /create awaiting its upload.</summary>
+    Task CreateAsync(LocalMedia media);
+    /// <summary>Gives a pending ID its content; false when it is not pending (already uploaded, or gone).</summary>
+    Task<bool> CompletePendingAsync(string mediaId, string mediaType, string? uploadName, long length, string sha256, long now);
+    Task<LocalMedia?> GetAsync(string mediaId);
+    /// <summary>The user's pending IDs created after the time: how many, and the oldest one's creation.</summary>
+    Task<(int Count, long? FirstCreatedTs)> CountPendingAsync(string userId, long createdAfter);
+    Task AddThumbnailAsync(string mediaId, MediaThumbnail thumbnail);
+    Task<IReadOnlyList<MediaThumbnail>> GetThumbnailsAsync(string mediaId);
+    Task UpdateLastAccessAsync(IReadOnlyCollection<string> mediaIds, long ts);
+    /// <summary>A page of the user's media ordered by the column (a local_media_repository column name), and
+    /// how many they have in all.</summary>
+    Task<(IReadOnlyList<LocalMedia> Media, int Total)> GetUserMediaAsync(string userId, int from, int limit, string orderBy, bool backwards);
+    /// <summary>Quarantines (or, with null, releases) media; media protected from quarantine is skipped.
+    /// Returns how many rows changed.</summary>
+    Task<int> SetQuarantinedAsync(IReadOnlyCollection<string> mediaIds, string? quarantinedBy);
+    Task<int> QuarantineUserMediaAsync(string userId, string quarantinedBy);
+    Task SetSafeFromQuarantineAsync(string mediaId, bool safe);
+    /// <summary>Media last accessed before the time and larger than the size, neither quarantined nor
+    /// protected; with keepProfiles, not a user's avatar (<paramref name="mxcPrefix"/> + media ID).</summary>
+    Task<IReadOnlyList<string>> GetOldMediaIdsAsync(long beforeTs, long sizeGt, bool keepProfiles, string mxcPrefix);
+    /// <summary>Removes the media and thumbnail rows.</summary>
+    Task DeleteAsync(IReadOnlyCollection<string> mediaIds);
+    /// <summary>Removes IDs created before the time that never got content; returns how many.</summary>
+    Task<int> DeleteExpiredPendingAsync(long createdBefore);
+    /// <summary>The JSON of the room's events that mention an mxc:// URI, newest first.</summary>
+    Task<IReadOnlyList<string>> GetRoomEventsMentioningMediaAsync(string roomId);
+}

@@ -46,5 +46,11 @@ public static class ClientApi
         v1.MapRoomReadV1();
         app.MapAdminApi();
         v1.MapAppservicePing();
+        // Media is served only where enable_media_repo says; elsewhere the fallback answers M_UNRECOGNIZED.
+        if (app.Services.GetRequiredService<Myelin.Silo.Configuration.HomeserverOptions>().Cluster.WorkerApps.EnableMediaRepo)
+        {
+            app.MapMedia();
+            app.MapMediaAdmin();
+        }
     }
 }

@@ -156,15 +156,15 @@ public static class RoutingTable
         new(@"^/_matrix/client/(r0|v3|unstable)/rooms/.*/read_markers", "Receipts", Owners.Receipts, true, $"/_matrix/client/v3/rooms/{R}/read_markers"),
 
         // Media repository
-        new(@"^/_matrix/media/", "Media", Owners.Media, false, "/_matrix/media/v3/config"),
-        new(@"^/_matrix/client/v1/media/", "Media", Owners.Media, false, "/_matrix/client/v1/media/config"),
+        new(@"^/_matrix/media/", "Media", Owners.Media, true, "/_matrix/media/v3/config"),
+        new(@"^/_matrix/client/v1/media/", "Media", Owners.Media, true, "/_matrix/client/v1/media/config"),
         new(@"^/_matrix/federation/v1/media/", "Media", Owners.Media, false, "/_matrix/federation/v1/media/download/m"),
-        new(@"^/_synapse/admin/v1/purge_media_cache$", "MediaAdmin", Owners.Media, false, "/_synapse/admin/v1/purge_media_cache"),
-        new(@"^/_synapse/admin/v1/room/.*/media.*$", "MediaAdmin", Owners.Media, false, $"/_synapse/admin/v1/room/{R}/media"),
-        new(@"^/_synapse/admin/v1/user/.*/media.*$", "MediaAdmin", Owners.Media, false, $"/_synapse/admin/v1/user/{U}/media"),
-        new(@"^/_synapse/admin/v1/media/.*$", "MediaAdmin", Owners.Media, false, "/_synapse/admin/v1/media/localhost/m"),
-        new(@"^/_synapse/admin/v1/quarantine_media/.*$", "MediaAdmin", Owners.Media, false, "/_synapse/admin/v1/quarantine_media/localhost/m"),
-        new(@"^/_synapse/admin/v1/users/.*/media$", "MediaAdmin", Owners.Media, false, $"/_synapse/admin/v1/users/{U}/media"),
+        new(@"^/_synapse/admin/v1/purge_media_cache$", "MediaAdmin", Owners.Media, true, "/_synapse/admin/v1/purge_media_cache"),
+        new(@"^/_synapse/admin/v1/room/.*/media.*$", "MediaAdmin", Owners.Media, true, $"/_synapse/admin/v1/room/{R}/media"),
+        new(@"^/_synapse/admin/v1/user/.*/media.*$", "MediaAdmin", Owners.Media, true, $"/_synapse/admin/v1/user/{U}/media/quarantine"),
+        new(@"^/_synapse/admin/v1/media/.*$", "MediaAdmin", Owners.Media, true, "/_synapse/admin/v1/media/localhost/m"),
+        new(@"^/_synapse/admin/v1/quarantine_media/.*$", "MediaAdmin", Owners.Media, true, $"/_synapse/admin/v1/quarantine_media/{R}"),
+        new(@"^/_synapse/admin/v1/users/.*/media$", "MediaAdmin", Owners.Media, true, $"/_synapse/admin/v1/users/{U}/media"),
 
         // Reporting content (not in the seed: served by the main process in Synapse)
         new(@"^/_matrix/client/(api/v1|r0|v3|unstable)/rooms/.*/report/", "Report", Owners.Gateway, true, $"/_matrix/client/v3/rooms/{R}/report/$e"),

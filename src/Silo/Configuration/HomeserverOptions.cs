@@ -35,6 +35,7 @@ public sealed class HomeserverOptions
     /// <summary>The application services of <c>app_service_config_files</c>.</summary>
     public Myelin.Matrix.ApplicationServices Appservices { get; init; } = Myelin.Matrix.ApplicationServices.None;
     public Monitoring.DashboardSettings Dashboard { get; init; } = Monitoring.DashboardSettings.Disabled;
+    public MediaOptions Media { get; init; } = new();
     public ConfigDocument? Source { get; init; }
 
     public static HomeserverOptions FromConfig(ConfigDocument c)
@@ -88,6 +89,7 @@ public sealed class HomeserverOptions
             UserDirectory = UserDirectoryOptions.FromConfig(c),
             Appservices = AppserviceConfig.Load(c, serverName),
             Dashboard = Monitoring.DashboardSettings.FromConfig(c, listeners),
+            Media = MediaOptions.FromConfig(c, dataDir),
             Source = c,
         };
     }

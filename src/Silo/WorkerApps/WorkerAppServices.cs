@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Myelin.Silo.Appservices;
 using Myelin.Silo.Configuration;
+using Myelin.Silo.Media;
 
 namespace Myelin.Silo.WorkerApps;
 
@@ -20,5 +21,7 @@ public static class WorkerAppServices
         if (apps.RunsUserDirectory(name)) services.AddHostedService<UserDirectoryUpdater>();
         if (apps.RunsBackgroundTasks(name)) services.AddHostedService(BackgroundTasks.Create);
         if (apps.RunsAppservices(name)) services.AddAppserviceSenders(options);
+        if (apps.EnableMediaRepo) services.AddMyelinMediaRepository();
+        if (apps.RunsMediaBackgroundJobs(name)) services.AddHostedService<MediaHousekeeping>();
     }
 }
