@@ -35,6 +35,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
         Presence = new PresenceStore(db);
         PushActions = new PushActionStore(db);
         WorkerAppPositions = new WorkerAppPositionStore(db);
+        Pushers = new PusherStore(db);
     }
 
     /// <summary>Connects and applies the schema deltas not yet applied.</summary>
@@ -75,6 +76,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IPresenceStore Presence { get; }
     public IPushActionStore PushActions { get; }
     public IWorkerAppPositionStore WorkerAppPositions { get; }
+    public IPusherStore Pushers { get; }
 
     /// <summary>The schema versions applied, ascending (for diagnostics and tests).</summary>
     public async Task<IReadOnlyList<int>> GetSchemaVersionsAsync()
