@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Myelin.Silo.Configuration;
+using Myelin.Silo.WorkerApps.Pusher;
 
 namespace Myelin.Silo.WorkerApps;
 
@@ -18,5 +19,6 @@ public static class WorkerAppServices
         var name = options.WorkerName;
         _ = apps;
         _ = name;
+        if (apps.RunsPusher(name)) services.AddMyelinPusher(options);
     }
 }
