@@ -15,8 +15,8 @@ namespace Myelin.Silo.WorkerApps.Pusher;
 /// its own pusher, and a restart resends whatever a pusher had not delivered.
 /// </summary>
 public sealed class PusherWorker(MyelinDatabase db, IReplicationBus bus, WorkerAppPositions positions, PusherPool pool,
-    PusherSettings settings, HomeserverOptions options, TimeProvider time, ILogger<PusherWorker> log)
-    : EventStreamFollower("pusher", options.WorkerName, db, bus, positions, time, log)
+    PusherSettings settings, string instance, TimeProvider time, ILogger log)
+    : EventStreamFollower("pusher", instance, db, bus, positions, time, log)
 {
     readonly MyelinDatabase _db = db;
     readonly TimeProvider _time = time;
@@ -125,6 +125,8 @@ public static class PusherServices
             sp.GetRequiredService<IPushGatewayClient>(), settings, options.WorkerName, options.Cluster.WorkerApps.PusherInstances,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PusherPool>>()));
         services.AddSingleton<IStreamRowConsumer, PushersStreamListener>();
-        services.AddHostedService<PusherWorker>();
+        services.AddHostedService(sp => new PusherWorker(sp.GetRequiredService<MyelinDatabase>(), sp.GetRequiredService<IReplicationBus>(),
+            sp.GetRequiredService<WorkerAppPositions>(), sp.GetRequiredService<PusherPool>(), settings, options.WorkerName,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PusherWorker>>()));
     }
 }
