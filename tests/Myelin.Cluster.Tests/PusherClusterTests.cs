@@ -16,7 +16,7 @@ public sealed class PusherClusterTests(ITestOutputHelper output)
     public async Task PusherKilledMidStream_Restarted_EveryNotificationStillArrives()
     {
         await using var cluster = await TestCluster.CreateAsync(["gateway1"], TestEnvironment.RequireRedis(),
-            sharedYaml: "pusher_instances: [pusher1]");
+            sharedYaml: "pusher_instances: [pusher1]\nip_range_whitelist: ['127.0.0.1']");
         var gateway = await cluster.StartGatewayAsync("gateway1");
         var pusher = await cluster.StartSiloAsync("pusher1");
         using var push = new FakePushGateway();

@@ -3,12 +3,24 @@ using Myelin.Gateway.Tests.Infrastructure;
 
 namespace Myelin.Gateway.Tests;
 
+/// <summary>A single-process homeserver that may push to the test's loopback push gateway (outbound requests to
+/// private ranges are refused by default, as Synapse's ip_range_blacklist does).</summary>
+public sealed class LoopbackPushFixture : IAsyncLifetime
+{
+    public GatewayProcess Gateway { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Gateway = await GatewayProcess.StartAsync("ip_range_whitelist: ['127.0.0.1']");
+
+    public async Task DisposeAsync() => await Gateway.DisposeAsync();
+
+    public MatrixClient NewClient() => new(Gateway.BaseUrl);
+}
+
 /// <summary>
 /// The pusher end to end on the single process: a fake push gateway (an HTTP listener in the test) receives
 /// exactly the notifications the push rules call for, in the push gateway API's shape.
 /// </summary>
-[Collection(GatewayCollection.Name)]
-public sealed class PushNotificationsTests(GatewayFixture fx) : IDisposable
+public sealed class PushNotificationsTests(LoopbackPushFixture fx) : IClassFixture<LoopbackPushFixture>, IDisposable
 {
     const string Rules = "/_matrix/client/v3/pushrules/global";
     readonly FakePushGateway _gateway = new();

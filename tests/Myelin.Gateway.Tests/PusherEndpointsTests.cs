@@ -235,4 +235,20 @@ public sealed class PusherEndpointsTests(GatewayFixture fx)
         using var again = await LoginAgainAsync(alice);
         Assert.Empty(await PushersAsync(again));
     }
+
+    [Fact]
+    public async Task PusherOnALoopbackAddress_NothingSentByDefault()
+    {
+        // Synapse's default ip_range_blacklist: a pusher URL cannot make the server call into its own network.
+        using var gateway = new FakePushGateway();
+        using var alice = await fx.NewClient().RegisterAsync();
+        using var bob = await fx.NewClient().RegisterAsync();
+        var room = await alice.CreateRoomAsync(new { preset = "public_chat" });
+        await bob.JoinAsync(room);
+        Assert.Equal(200, (await bob.PostAsync(Set, HttpPusher("loop", gateway.NotifyUrl))).Status);
+        await alice.SendMessageAsync(room, "hello");
+        await Task.Delay(2000);
+        Assert.Empty(gateway.Received);
+        Assert.Equal(0, gateway.FailedRequests);
+    }
 }

@@ -24,7 +24,14 @@ public sealed class PushGatewayClient : IPushGatewayClient, IDisposable
 
     public PushGatewayClient(PusherSettings settings, HttpMessageHandler? handler = null)
     {
-        _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        _http = new HttpClient(handler ?? new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectCallback = settings.IpFilter.ConnectAsync,
+            // A redirect could lead anywhere; a push gateway answers the notify request itself.
+            AllowAutoRedirect = false,
+            UseProxy = false,
+        })
         {
             Timeout = settings.RequestTimeout,
         };

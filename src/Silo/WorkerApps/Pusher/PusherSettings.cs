@@ -18,10 +18,13 @@ public sealed record PusherSettings
     /// <summary>How often every pusher is read again (a pusher set on another process is also announced on the
     /// pushers stream; this covers a missed announcement).</summary>
     public TimeSpan RefreshInterval { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>The addresses push gateways may be at (<c>ip_range_blacklist</c>, <c>ip_range_whitelist</c>).</summary>
+    public OutboundIpFilter IpFilter { get; init; } = OutboundIpFilter.Default;
 
     public static PusherSettings FromConfig(ConfigDocument? c) => c is null ? new() : new()
     {
         IncludeContent = c.Bool("push.include_content", true),
         GroupUnreadCountByRoom = c.Bool("push.group_unread_count_by_room", true),
+        IpFilter = OutboundIpFilter.FromConfig(c),
     };
 }
