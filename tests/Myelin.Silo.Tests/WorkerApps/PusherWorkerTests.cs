@@ -185,4 +185,25 @@ public sealed class PusherWorkerTests : IAsyncLifetime
         await Task.Delay(500);
         Assert.Single(_gateway.EventsTo(Url("bob")));
     }
+
+    [Fact]
+    public async Task PusherSetAgain_StartsOverFromThen_OlderUnsentNotificationsDropped()
+    {
+        await AddPusherAsync("@bob:test", "bob");
+        _gateway.FailingUrls[Url("bob")] = true;
+        await StartAsync();
+        await SendAsync("@bob:test");
+        await SendAsync("@bob:test");
+        await Task.Delay(200);
+
+        // The client sets its pusher again (as apps do on every start): Synapse starts it from the current position.
+        var stored = (await _db.Pushers.GetAsync("@bob:test", "app", "key-@bob:test"))!;
+        await _db.Pushers.UpsertAsync(stored with { PushkeyTs = stored.PushkeyTs + 1000, LastStreamOrdering = _bus.Position(StreamNames.Events) });
+        await Task.Delay(500);
+        _gateway.FailingUrls.TryRemove(Url("bob"), out _);
+        var after = await SendAsync("@bob:test");
+        await Replication.Events.Until(() => _gateway.EventsTo(Url("bob")).Count >= 1, "the push after the new set");
+        await Task.Delay(300);
+        Assert.Equal([after], _gateway.EventsTo(Url("bob")));
+    }
 }

@@ -83,8 +83,9 @@ internal sealed class HttpPusher
                 _pool.Log.LogWarning(e, "Pusher {Pusher}: processing failed", Name);
                 caughtUp = false;
             }
-            catch (OperationCanceledException)
+            catch (Exception)
             {
+                // Shutting down.
                 lock (_gate) _running = false;
                 return;
             }
@@ -149,6 +150,13 @@ internal sealed class HttpPusher
                 if (current is null || _stopped)
                 {
                     Stop();
+                    return true;
+                }
+                if (current.PushkeyTs != _config.PushkeyTs)
+                {
+                    // Set again since loaded: the pool starts it afresh from the position the new set gave it.
+                    Stop();
+                    _ = _pool.ReloadUserInBackground(UserId);
                     return true;
                 }
                 _config = current;

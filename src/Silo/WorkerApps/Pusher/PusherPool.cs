@@ -107,6 +107,18 @@ public sealed class PusherPool : IDisposable
         }
     }
 
+    internal async Task ReloadUserInBackground(string userId)
+    {
+        try
+        {
+            await ReloadUserAsync(userId);
+        }
+        catch (Exception e)
+        {
+            Log.LogWarning(e, "Reading the pushers of {User} failed; the next refresh will", userId);
+        }
+    }
+
     void Apply(string userId, IReadOnlyList<Storage.Pusher> stored)
     {
         var running = _byUser.GetOrAdd(userId, _ => new());

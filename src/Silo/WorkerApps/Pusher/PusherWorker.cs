@@ -93,17 +93,7 @@ internal sealed class PushersStreamListener(PusherPool pool, ILogger<PushersStre
     {
         using var doc = JsonDocument.Parse(rowJson);
         if (!doc.RootElement.TryGetProperty("user_id", out var u) || u.GetString() is not { } user) return;
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                await pool.ReloadUserAsync(user);
-            }
-            catch (Exception e)
-            {
-                log.LogWarning(e, "Reading the pushers of {User} failed; the next refresh will", user);
-            }
-        });
+        _ = Task.Run(() => pool.ReloadUserInBackground(user));
     }
 
     public void OnWireReconnected() => _ = Task.Run(async () =>
