@@ -36,15 +36,25 @@ public sealed class PusherClusterTests(ITestOutputHelper output)
         var sent = new List<string> { await alice.SendMessageAsync(room, "first") };
         await push.WaitForAsync(r => r.Count >= 1, "the first push", TimeSpan.FromSeconds(60));
 
-        for (var i = 0; i < 10; i++) sent.Add(await alice.SendMessageAsync(room, $"before {i}"));
-        await push.WaitForAsync(r => r.Count >= 4, "some pushes before the kill", TimeSpan.FromSeconds(60));
+        // Alice keeps sending while the pusher process is SIGKILLed and started again.
+        var sender = Task.Run(async () =>
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                var id = await alice.SendMessageAsync(room, $"message {i}");
+                lock (sent) sent.Add(id);
+                await Task.Delay(100);
+            }
+        });
+        await push.WaitForAsync(r => r.Count >= 6, "some pushes before the kill", TimeSpan.FromSeconds(60));
         await pusher.KillAsync();
-        var atKill = push.Received.Count;
-        for (var i = 0; i < 10; i++) sent.Add(await alice.SendMessageAsync(room, $"while down {i}"));
-        output.WriteLine($"{atKill} of {sent.Count} pushes received when the pusher was killed");
+        int atKill = push.Received.Count, sentAtKill;
+        lock (sent) sentAtKill = sent.Count;
+        output.WriteLine($"{atKill} pushes received of {sentAtKill} messages sent when the pusher was killed");
 
         await cluster.StartSiloAsync("pusher1");
-        for (var i = 0; i < 5; i++) sent.Add(await alice.SendMessageAsync(room, $"after {i}"));
+        await sender;
+        sent.Add(await alice.SendMessageAsync(room, "last"));
         var received = await push.WaitForAsync(r => sent.All(id => r.Any(n => (string?)n["event_id"] == id)),
             "every notification after the restart", TimeSpan.FromSeconds(90));
 
