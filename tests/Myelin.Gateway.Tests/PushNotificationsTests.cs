@@ -20,7 +20,8 @@ public sealed class LoopbackPushFixture : IAsyncLifetime
 /// The pusher end to end on the single process: a fake push gateway (an HTTP listener in the test) receives
 /// exactly the notifications the push rules call for, in the push gateway API's shape.
 /// </summary>
-public sealed class PushNotificationsTests(LoopbackPushFixture fx) : IClassFixture<LoopbackPushFixture>, IDisposable
+public sealed class PushNotificationsTests(LoopbackPushFixture fx, Xunit.Abstractions.ITestOutputHelper output)
+    : IClassFixture<LoopbackPushFixture>, IDisposable
 {
     const string Rules = "/_matrix/client/v3/pushrules/global";
     readonly FakePushGateway _gateway = new();
@@ -237,5 +238,22 @@ public sealed class PushNotificationsTests(LoopbackPushFixture fx) : IClassFixtu
         var after = await SendAsync(alice, room, Text("after"));
         await _gateway.WaitForAsync(r => r.Any(x => (string?)x["event_id"] == after), "the push");
         Assert.Equal([after], _gateway.ForEvents(pushkey).Select(x => (string)x["event_id"]!));
+    }
+
+    [Fact]
+    public async Task Latency_EachMessagePushedPromptly()
+    {
+        var (alice, _, room, pushkey) = await RoomAsync();
+        var latencies = new List<double>();
+        for (var i = 0; i < 20; i++)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var id = await SendAsync(alice, room, Text($"m{i}"));
+            await _gateway.WaitForAsync(r => r.Any(x => (string?)x["event_id"] == id), "the push", TimeSpan.FromSeconds(5));
+            latencies.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        latencies.Sort();
+        output.WriteLine($"send -> push received: p50 {latencies[10]:F0} ms, max {latencies[^1]:F0} ms (20 messages, one at a time)");
+        Assert.Equal(20, _gateway.ForEvents(pushkey).Count);
     }
 }
