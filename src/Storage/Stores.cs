@@ -363,6 +363,6 @@ public interface IPusherStore
     /// the user's m.read / m.read.private receipt in the room), ascending, at most <paramref name="limit"/>
     /// (Synapse's get_unread_push_actions_for_user_in_range_for_http).</summary>
     Task<IReadOnlyList<PushActionToSend>> GetUnreadActionsAsync(string userId, long from, long to, int limit);
-    /// <summary>The users with notifying actions at stream positions in (from, to].</summary>
-    Task<IReadOnlyList<string>> GetUsersWithActionsAsync(long from, long to);
+    /// <summary>The users with pushers and with notifying actions at stream positions in (from, to].</summary>
+    Task<IReadOnlyList<string>> GetUsersToPushAsync(long from, long to);
 }

@@ -114,8 +114,11 @@ public sealed class PusherStoreTests(DatabaseFixture fixture) : StoreTestBase(fi
             """, new { Room = room, User = bob, EventId = e2.EventId, Ordering = pos[1], Position = position }, tx));
         Assert.Equal([e3.EventId], (await db.Pushers.GetUnreadActionsAsync(bob, pos[0] - 1, pos[3], 10)).Select(a => a.Event.EventId));
 
-        var users = await db.Pushers.GetUsersWithActionsAsync(pos[0] - 1, pos[2]);
-        Assert.Equal([bob], users);
-        Assert.Empty(await db.Pushers.GetUsersWithActionsAsync(pos[3], pos[3]));
+        // Only users with a pusher are of interest to the pusher app.
+        Assert.Empty(await db.Pushers.GetUsersToPushAsync(pos[0] - 1, pos[3]));
+        await db.Pushers.UpsertAsync(NewPusher(bob));
+        Assert.Equal([bob], await db.Pushers.GetUsersToPushAsync(pos[0] - 1, pos[3]));
+        Assert.Equal([bob], await db.Pushers.GetUsersToPushAsync(pos[1], pos[2]));
+        Assert.Empty(await db.Pushers.GetUsersToPushAsync(pos[2], pos[3]));
     }
 }

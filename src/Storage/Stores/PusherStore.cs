@@ -133,10 +133,12 @@ internal sealed class PusherStore(Db db) : IPusherStore
                     .Select(r => new PushActionToSend(r.ToRecord(), r.Actions, r.Highlight != 0)).ToList());
 
     const string SelectUsers = """
-        SELECT DISTINCT user_id FROM event_push_actions WHERE notif = 1 AND stream_ordering > @From AND stream_ordering <= @To
+        SELECT DISTINCT a.user_id FROM event_push_actions a
+        WHERE a.notif = 1 AND a.stream_ordering > @From AND a.stream_ordering <= @To
+          AND EXISTS (SELECT 1 FROM pushers p WHERE p.user_id = a.user_id)
         """;
 
-    public Task<IReadOnlyList<string>> GetUsersWithActionsAsync(long from, long to) =>
+    public Task<IReadOnlyList<string>> GetUsersToPushAsync(long from, long to) =>
         to <= from
             ? Task.FromResult<IReadOnlyList<string>>([])
             : db.ReadAsync<IReadOnlyList<string>>(async c => (await c.QueryAsync<string>(SelectUsers, new { From = from, To = to })).ToList());

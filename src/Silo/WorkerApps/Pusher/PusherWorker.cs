@@ -20,9 +20,16 @@ public sealed class PusherWorker(MyelinDatabase db, IReplicationBus bus, WorkerA
 {
     readonly MyelinDatabase _db = db;
     readonly TimeProvider _time = time;
+    readonly IReplicationBus _bus = bus;
+    long _poolStartedAt = long.MaxValue;
+
+    // The pushers are kicked up to where the stream was when they were loaded: a first run follows the stream
+    // from there, so an event between the two is not missed.
+    protected override long StartingPosition(long current) => Math.Min(current, _poolStartedAt);
 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
+        _poolStartedAt = _bus.Position(StreamNames.Events);
         // The pushers start from their own stored positions before the stream is followed.
         for (var attempt = 1; ; attempt++)
         {
@@ -61,9 +68,10 @@ public sealed class PusherWorker(MyelinDatabase db, IReplicationBus bus, WorkerA
 
     protected override async Task HandleAsync(IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
-        if (events.Count == 0) return;
+        // With no pusher running here there is nothing to do: a pusher set later starts after these events.
+        if (events.Count == 0 || pool.Count == 0) return;
         var to = events[^1].StreamOrdering;
-        var users = await _db.Pushers.GetUsersWithActionsAsync(events[0].StreamOrdering - 1, to);
+        var users = await _db.Pushers.GetUsersToPushAsync(events[0].StreamOrdering - 1, to);
         pool.OnNewNotifications(users, to);
     }
 
