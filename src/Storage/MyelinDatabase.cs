@@ -40,6 +40,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
         Admin = new AdminStore(db, StreamIds);
         Appservices = new AppserviceStore(db);
         Media = new MediaStore(db);
+        Pushers = new PusherStore(db);
     }
 
     /// <summary>Connects and applies the schema deltas not yet applied.</summary>
@@ -85,6 +86,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IAdminStore Admin { get; }
     public IAppserviceStore Appservices { get; }
     public IMediaStore Media { get; }
+    public IPusherStore Pushers { get; }
 
     /// <summary>The schema versions applied, ascending (for diagnostics and tests).</summary>
     public async Task<IReadOnlyList<int>> GetSchemaVersionsAsync()

@@ -34,7 +34,7 @@ public interface IDeviceStore
     Task<Device?> GetDeviceAsync(string userId, string deviceId);
     Task<IReadOnlyList<Device>> GetDevicesAsync(string userId);
     Task<bool> UpdateDisplayNameAsync(string userId, string deviceId, string? displayName);
-    /// <summary>Deletes the devices, every access token issued to them and their to-device inboxes.</summary>
+    /// <summary>Deletes the devices, every access token issued to them, their to-device inboxes and their pushers.</summary>
     Task DeleteDevicesAsync(string userId, IReadOnlyCollection<string> deviceIds);
     Task UpdateLastSeenAsync(string userId, string deviceId, long now, string? ip);
 }
@@ -542,4 +542,43 @@ public interface IMediaStore
     Task<int> DeleteExpiredPendingAsync(long createdBefore);
     /// <summary>The JSON of the room's events that mention an mxc:// URI, newest first.</summary>
     Task<IReadOnlyList<string>> GetRoomEventsMentioningMediaAsync(string roomId);
+}
+
+/// <summary>A pusher as stored (Synapse's pushers row). <paramref name="DataJson"/> is the data object given
+/// to POST /pushers/set; <paramref name="PushkeyTs"/> is in milliseconds.</summary>
+public sealed record Pusher(
+    string UserId, string AppId, string Pushkey, string Kind, string AppDisplayName, string DeviceDisplayName,
+    string ProfileTag, string? Lang, string DataJson, long PushkeyTs, string? DeviceId, long LastStreamOrdering,
+    long? LastSuccess, long? FailingSince);
+
+/// <summary>A notifying push action that a pusher may have to send: the event with the actions of the rule.</summary>
+public sealed record PushActionToSend(StoredEvent Event, string ActionsJson, bool Highlight);
+
+/// <summary>Pushers (POST /pushers/set) and what the pusher worker app reads and records with them.</summary>
+public interface IPusherStore
+{
+    /// <summary>Creates the pusher or replaces the one with the same user, app_id and pushkey. As Synapse, a
+    /// replaced pusher keeps the device it was tied to (another device may edit it).</summary>
+    Task UpsertAsync(Pusher pusher);
+    Task<Pusher?> GetAsync(string userId, string appId, string pushkey);
+    Task<IReadOnlyList<Pusher>> GetForUserAsync(string userId);
+    Task<IReadOnlyList<Pusher>> GetAllAsync();
+    /// <summary>false when there was no such pusher.</summary>
+    Task<bool> DeleteAsync(string userId, string appId, string pushkey);
+    /// <summary>Deletes the pushers with this app_id and pushkey of every other user; returns those users.</summary>
+    Task<IReadOnlyList<string>> DeleteForOtherUsersAsync(string appId, string pushkey, string exceptUserId);
+
+    /// <summary>Records a delivery: the pusher is done up to <paramref name="streamOrdering"/>. false when the
+    /// pusher no longer exists.</summary>
+    Task<bool> RecordSuccessAsync(string userId, string appId, string pushkey, long streamOrdering, long now);
+    /// <summary>Moves the pusher's position without a delivery (a notification given up on).</summary>
+    Task SetLastStreamOrderingAsync(string userId, string appId, string pushkey, long streamOrdering);
+    Task SetFailingSinceAsync(string userId, string appId, string pushkey, long? failingSince);
+
+    /// <summary>The user's notifying actions with stream position in (from, to] that are still unread (after
+    /// the user's m.read / m.read.private receipt in the room), ascending, at most <paramref name="limit"/>
+    /// (Synapse's get_unread_push_actions_for_user_in_range_for_http).</summary>
+    Task<IReadOnlyList<PushActionToSend>> GetUnreadActionsAsync(string userId, long from, long to, int limit);
+    /// <summary>The users with pushers and with notifying actions at stream positions in (from, to].</summary>
+    Task<IReadOnlyList<string>> GetUsersToPushAsync(long from, long to);
 }

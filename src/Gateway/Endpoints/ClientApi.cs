@@ -31,6 +31,7 @@ public static class ClientApi
             g.MapCapabilities();
             g.MapPushRules();
             g.MapNotifications();
+            g.MapPushers();
             g.MapAccountData();
             g.MapTags();
             g.MapToDevice();

@@ -12,6 +12,7 @@ public static class StreamNames
     public const string ToDevice = "to_device";
     public const string Presence = "presence";
     public const string PushRules = "push_rules";
+    public const string Pushers = "pushers";
 }
 
 /// <summary>

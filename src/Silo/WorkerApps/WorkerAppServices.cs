@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Myelin.Silo.Appservices;
 using Myelin.Silo.Configuration;
 using Myelin.Silo.Media;
+using Myelin.Silo.WorkerApps.Pusher;
 
 namespace Myelin.Silo.WorkerApps;
 
@@ -23,5 +24,6 @@ public static class WorkerAppServices
         if (apps.RunsAppservices(name)) services.AddAppserviceSenders(options);
         if (apps.EnableMediaRepo) services.AddMyelinMediaRepository();
         if (apps.RunsMediaBackgroundJobs(name)) services.AddHostedService<MediaHousekeeping>();
+        if (apps.RunsPusher(name)) services.AddMyelinPusher(options);
     }
 }

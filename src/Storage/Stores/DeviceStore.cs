@@ -49,6 +49,8 @@ internal sealed class DeviceStore(Db db) : IDeviceStore
     // Nothing can fetch a deleted device's to-device messages (Synapse deletes them with the device too).
     const string DeleteDeviceInbox = "DELETE FROM device_inbox WHERE user_id = @UserId AND device_id = @DeviceId";
     const string DeleteDeviceInboxTxns = "DELETE FROM device_inbox_txn WHERE user_id = @UserId AND device_id = @DeviceId";
+    // Synapse removes a device's pushers with it (logging out removes the device).
+    const string DeleteDevicePushers = "DELETE FROM pushers WHERE user_id = @UserId AND device_id = @DeviceId";
 
     public Task DeleteDevicesAsync(string userId, IReadOnlyCollection<string> deviceIds)
     {
@@ -60,6 +62,7 @@ internal sealed class DeviceStore(Db db) : IDeviceStore
             await c.ExecuteAsync(DeleteDeviceTokens, rows, tx);
             await c.ExecuteAsync(DeleteDeviceInbox, rows, tx);
             await c.ExecuteAsync(DeleteDeviceInboxTxns, rows, tx);
+            await c.ExecuteAsync(DeleteDevicePushers, rows, tx);
             await c.ExecuteAsync(DeleteDevice, rows, tx);
         });
     }
