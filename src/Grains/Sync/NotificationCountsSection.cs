@@ -17,7 +17,8 @@ namespace Myelin.Grains.Sync;
 /// own receipt moved, rooms not counted yet, and everything on a first or full-state sync.
 /// </para>
 /// </summary>
-public sealed class NotificationCountsSection(MyelinDatabase db, RecentEventsCache? recent = null, RecentPushActions? pushActions = null)
+public sealed class NotificationCountsSection(MyelinDatabase db, RecentEventsCache? recent = null, RecentPushActions? pushActions = null,
+    RecentReceiptRanges? receiptRanges = null)
     : ISyncSection
 {
     const int MaxUsers = 50_000;
@@ -59,7 +60,7 @@ public sealed class NotificationCountsSection(MyelinDatabase db, RecentEventsCac
         {
             var recount = sync.JoinedRooms.Where(r => !known.Rooms.ContainsKey(r)).ToHashSet();
             if (upTo.Receipts > known.ReceiptsUpTo)
-                foreach (var room in await db.PushActions.GetRoomsWithNewReceiptsAsync(sync.UserId, known.ReceiptsUpTo, upTo.Receipts))
+                foreach (var room in await RoomsWithNewReceiptsAsync(sync.UserId, known.ReceiptsUpTo, upTo.Receipts))
                     recount.Add(room);
             if (upTo.Events > known.EventsUpTo)
             {
@@ -90,6 +91,19 @@ public sealed class NotificationCountsSection(MyelinDatabase db, RecentEventsCac
                 || (c.ReceiptStreamId > since.Receipts && c.ReceiptStreamId <= upTo.Receipts);
             sync.SetUnreadCounts(room, c.Notifications, c.Highlights, changed);
         }
+    }
+
+    /// <summary>The rooms where the user's counting receipt (m.read or m.read.private, unthreaded or main
+    /// thread) moved in (from, to]. A receipt wakes every member of its room; the small ranges they ask for
+    /// are read once for all of them (<see cref="RecentReceiptRanges"/>), not once per member.</summary>
+    async Task<IEnumerable<string>> RoomsWithNewReceiptsAsync(string userId, long from, long to)
+    {
+        if (receiptRanges is null || !RecentReceiptRanges.Covers(from, to))
+            return await db.PushActions.GetRoomsWithNewReceiptsAsync(userId, from, to);
+        return (await receiptRanges.GetAsync(from, to))
+            .Where(r => r.UserId == userId && r.ReceiptType is Myelin.Matrix.Receipts.Read or Myelin.Matrix.Receipts.ReadPrivate
+                && r.ThreadId is null or "main")
+            .Select(r => r.RoomId).Distinct();
     }
 
     /// <summary>The user's new notifying actions in the joined rooms from the recent events and their push
