@@ -42,7 +42,7 @@ public static class GatewayHosting
             doc.Info.Title = "Myelin client-server API";
             doc.Info.Description = "The Matrix client-server endpoints this homeserver implements (spec v1.19).";
             return Task.CompletedTask;
-        }));
+        }).AddMatrixErrors());
         return services;
     }
 

@@ -17,9 +17,11 @@ public static class PushRulesEndpoints
     public static void MapPushRules(this RouteGroupBuilder g)
     {
         // The catch-all also matches `/pushrules` itself; the handler tells the forms apart.
-        g.MapGet("/pushrules/{**path}", GetPushRules);
-        g.MapPut("/pushrules/{**path}", PutPushRule);
-        g.MapDelete("/pushrules/{**path}", DeletePushRule);
+        g.MapGet("/pushrules/{**path}", GetPushRules)
+            .WithSummary("Retrieve all push rules, a scope's rules, one rule, or a rule's enabled flag or actions.");
+        g.MapPut("/pushrules/{**path}", PutPushRule)
+            .WithSummary("Add or change a push rule, or set a rule's enabled flag or actions.");
+        g.MapDelete("/pushrules/{**path}", DeletePushRule).WithSummary("Delete a push rule.");
     }
 
     /// <summary>

@@ -21,7 +21,8 @@ public static class RoomReadEndpoints
         g.MapGet("/rooms/{roomId}/joined_members", JoinedMembers);
         g.MapGet("/rooms/{roomId}/state", State);
         g.MapGet("/rooms/{roomId}/state/{eventType}/{**stateKey}", StateEvent);
-        g.MapGet("/rooms/{roomId}/state/{eventType}", StateEventEmptyKey);
+        g.MapGet("/rooms/{roomId}/state/{eventType}", StateEventEmptyKey)
+            .WithSummary("Get the state event of the type with an empty state key.");
         g.MapGet("/rooms/{roomId}/event/{eventId}", Event);
         g.MapGet("/rooms/{roomId}/messages", Messages);
         g.MapGet("/rooms/{roomId}/context/{eventId}", Context);

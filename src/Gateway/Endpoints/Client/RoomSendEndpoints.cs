@@ -10,11 +10,14 @@ public static class RoomSendEndpoints
     public static void MapRoomSend(this RouteGroupBuilder g)
     {
         g.MapPut("/rooms/{roomId}/send/{eventType}/{txnId}", Send);
-        g.MapPost("/rooms/{roomId}/send/{eventType}", SendWithoutTxn);
+        g.MapPost("/rooms/{roomId}/send/{eventType}", SendWithoutTxn)
+            .WithSummary("Send a message event to the room without a transaction ID (as Synapse accepts).");
         g.MapPut("/rooms/{roomId}/state/{eventType}/{**stateKey}", PutState);
-        g.MapPut("/rooms/{roomId}/state/{eventType}", PutStateEmptyKey);
+        g.MapPut("/rooms/{roomId}/state/{eventType}", PutStateEmptyKey)
+            .WithSummary("Send a state event with an empty state key to the room.");
         g.MapPut("/rooms/{roomId}/redact/{eventId}/{txnId}", Redact);
-        g.MapPost("/rooms/{roomId}/redact/{eventId}", RedactWithoutTxn);
+        g.MapPost("/rooms/{roomId}/redact/{eventId}", RedactWithoutTxn)
+            .WithSummary("Redact an event without a transaction ID (as Synapse accepts).");
     }
 
     /// <summary>`PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}`</summary>
