@@ -13,7 +13,7 @@ namespace Myelin.Silo.Tests.WorkerApps;
 
 public sealed class AppserviceSenderTests : IAsyncLifetime
 {
-    readonly string _file = Path.Combine(Path.GetTempPath(), $"myelin-as-{Guid.NewGuid():N}.db");
+    LocalEventsNode _node = null!;
     readonly string _room = $"!{Guid.NewGuid():N}:test";
     MyelinDatabase _db = null!;
     InMemoryReplicationBus _bus = null!;
@@ -25,12 +25,8 @@ public sealed class AppserviceSenderTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _db = await MyelinDatabase.OpenAsync(new DatabaseOptions(DatabaseEngine.Sqlite, $"Data Source={_file}"));
-        _bus = new InMemoryReplicationBus();
-        var cache = new RecentEventsCache();
-        _stream = new EventsStream(_db, _bus, cache, null, TimeProvider.System, NullLogger<EventsStream>.Instance);
-        await _stream.StartAsync();
-        _persister = new EventPersister(_db.Events, _db.StreamIds, _stream, cache, NullLogger<EventPersister>.Instance);
+        _node = await LocalEventsNode.StartAsync("as");
+        (_db, _bus, _stream, _persister) = (_node.Db, _node.Bus, _node.Stream, _node.Persister);
         _fake = new FakeAppservice();
     }
 
@@ -38,11 +34,8 @@ public sealed class AppserviceSenderTests : IAsyncLifetime
     {
         foreach (var s in _senders) { await s.StopAsync(default); s.Dispose(); }
         await _fake.DisposeAsync();
-        await _persister.DisposeAsync();
-        await _stream.DisposeAsync();
-        await _db.DisposeAsync();
         _api.Dispose();
-        File.Delete(_file);
+        await _node.DisposeAsync();
     }
 
     ApplicationService Service(bool ephemeral = false) => new()

@@ -14,7 +14,7 @@ namespace Myelin.Silo.Tests.WorkerApps;
 /// notified, per-pusher retries, resuming after a restart, and the split between instances.</summary>
 public sealed class PusherWorkerTests : IAsyncLifetime
 {
-    readonly string _file = Path.Combine(Path.GetTempPath(), $"myelin-pusher-{Guid.NewGuid():N}.db");
+    LocalEventsNode _node = null!;
     MyelinDatabase _db = null!;
     InMemoryReplicationBus _bus = null!;
     EventsStream _stream = null!;
@@ -46,21 +46,14 @@ public sealed class PusherWorkerTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _db = await MyelinDatabase.OpenAsync(new DatabaseOptions(DatabaseEngine.Sqlite, $"Data Source={_file}"));
-        _bus = new InMemoryReplicationBus();
-        var cache = new RecentEventsCache();
-        _stream = new EventsStream(_db, _bus, cache, null, TimeProvider.System, NullLogger<EventsStream>.Instance);
-        await _stream.StartAsync();
-        _persister = new EventPersister(_db.Events, _db.StreamIds, _stream, cache, NullLogger<EventPersister>.Instance);
+        _node = await LocalEventsNode.StartAsync("pusher");
+        (_db, _bus, _stream, _persister) = (_node.Db, _node.Bus, _node.Stream, _node.Persister);
     }
 
     public async Task DisposeAsync()
     {
         foreach (var w in _workers) await w.StopAsync(default);
-        await _persister.DisposeAsync();
-        await _stream.DisposeAsync();
-        await _db.DisposeAsync();
-        File.Delete(_file);
+        await _node.DisposeAsync();
     }
 
     static string Url(string who) => $"https://{who}.push.test/_matrix/push/v1/notify";

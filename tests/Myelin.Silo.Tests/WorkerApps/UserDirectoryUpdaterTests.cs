@@ -45,7 +45,7 @@ internal static class DirectoryEvents
 
 public sealed class UserDirectoryUpdaterTests : IAsyncLifetime
 {
-    readonly string _file = Path.Combine(Path.GetTempPath(), $"myelin-userdir-{Guid.NewGuid():N}.db");
+    LocalEventsNode _node = null!;
     MyelinDatabase _db = null!;
     InMemoryReplicationBus _bus = null!;
     EventsStream _stream = null!;
@@ -54,20 +54,13 @@ public sealed class UserDirectoryUpdaterTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _db = await MyelinDatabase.OpenAsync(new DatabaseOptions(DatabaseEngine.Sqlite, $"Data Source={_file}"));
-        _bus = new InMemoryReplicationBus();
-        var cache = new RecentEventsCache();
-        _stream = new EventsStream(_db, _bus, cache, null, TimeProvider.System, NullLogger<EventsStream>.Instance);
-        await _stream.StartAsync();
-        _persister = new EventPersister(_db.Events, _db.StreamIds, _stream, cache, NullLogger<EventPersister>.Instance);
+        _node = await LocalEventsNode.StartAsync("userdir");
+        (_db, _bus, _stream, _persister) = (_node.Db, _node.Bus, _node.Stream, _node.Persister);
     }
 
     public async Task DisposeAsync()
     {
-        await _persister.DisposeAsync();
-        await _stream.DisposeAsync();
-        await _db.DisposeAsync();
-        File.Delete(_file);
+        await _node.DisposeAsync();
     }
 
     UserDirectoryUpdater NewUpdater() =>
