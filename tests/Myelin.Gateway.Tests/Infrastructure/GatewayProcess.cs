@@ -96,20 +96,8 @@ public sealed class GatewayProcess : IAsyncDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-        }
-        catch (InvalidOperationException) { }
-        _process.Dispose();
-        try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
-    }
+    public ValueTask DisposeAsync() => TestChildProcess.KillAndCleanUpAsync(_process, Directory);
+
 }
 
 /// <summary>One gateway shared by the HTTP tests of a collection (tests make their own users and rooms).</summary>

@@ -159,20 +159,7 @@ public sealed class NginxProcess : IAsyncDisposable
         catch (FileNotFoundException) { return ""; }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-        }
-        catch (InvalidOperationException) { }
-        _process.Dispose();
-        try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
-    }
+    public ValueTask DisposeAsync() => TestChildProcess.KillAndCleanUpAsync(_process, Directory);
 }
 
 /// <summary>Runs when nginx is installed (scripts/test.sh installs nginx-light), or always under CI=true,
@@ -183,5 +170,25 @@ public sealed class NginxFactAttribute : FactAttribute
     {
         if (NginxProcess.Binary is null && Environment.GetEnvironmentVariable("CI") != "true")
             Skip = "nginx is not installed (apt-get install -y nginx-light, or set CI=true)";
+    }
+}
+
+/// <summary>Stopping a test's child process (nginx, a gateway).</summary>
+internal static class TestChildProcess
+{
+    /// <summary>Kills a test's child process (and its children), waits for it, and deletes its directory.</summary>
+    public static async ValueTask KillAndCleanUpAsync(System.Diagnostics.Process process, string directory)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+        }
+        catch (InvalidOperationException) { }
+        process.Dispose();
+        try { System.IO.Directory.Delete(directory, recursive: true); } catch (IOException) { }
     }
 }
