@@ -113,9 +113,7 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public static int FreePort()
     {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
+        return Myelin.TestSupport.TestPorts.Free();
     }
 
     public async ValueTask DisposeAsync()

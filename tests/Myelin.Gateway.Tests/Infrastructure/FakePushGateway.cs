@@ -100,9 +100,7 @@ public sealed class FakePushGateway : IDisposable
 
     static int FreePort()
     {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
+        return Myelin.TestSupport.TestPorts.Free();
     }
 
     public void Dispose()

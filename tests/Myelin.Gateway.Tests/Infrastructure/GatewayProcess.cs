@@ -91,9 +91,7 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public static int FreePort()
     {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
+        return Myelin.TestSupport.TestPorts.Free();
     }
 
     public ValueTask DisposeAsync() => TestChildProcess.KillAndCleanUpAsync(_process, Directory);

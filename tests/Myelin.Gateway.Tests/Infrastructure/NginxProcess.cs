@@ -113,9 +113,7 @@ public sealed class NginxProcess : IAsyncDisposable
 
     public static int FreePort()
     {
-        using var l = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+        return Myelin.TestSupport.TestPorts.Free();
     }
 
     static Process Start(IEnumerable<string> args)

@@ -99,9 +99,7 @@ public sealed class FakeAppservice : IAsyncDisposable
 
     static int FreePort()
     {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
+        return Myelin.TestSupport.TestPorts.Free();
     }
 
     public async ValueTask DisposeAsync()
