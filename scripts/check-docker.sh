@@ -87,6 +87,13 @@ http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
 EOF
 python3 "$work/stub.py" A "$port_a" & pids+=($!)
 python3 "$work/stub.py" B "$port_b" & pids+=($!)
+# nginx marks a server it cannot reach as down for 10 s: start it only once both stubs answer.
+for port in "$port_a" "$port_b"; do
+    for _ in $(seq 1 100); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break
+        sleep 0.1
+    done
+done
 nginx -p "$work/nginx/" -c "$work/nginx.conf" -e "$work/nginx-error.log" || fail "nginx did not start"
 base="http://127.0.0.1:$nginx_port"
 for _ in $(seq 1 50); do

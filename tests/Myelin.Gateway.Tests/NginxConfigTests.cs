@@ -252,10 +252,10 @@ public sealed class NginxConfigTests
     public void DockerNginxConf_IsTheGeneratedConfig()
     {
         var committed = File.ReadAllText(Path.Combine(RepoRoot(), "docker", "nginx", "nginx.conf"));
-        var generated = Generate("--gateway", "gateway1:8008", "--gateway", "gateway2:8008", "--listen", "8080");
+        var generated = Generate("--gateway", "gateway1:8008", "--gateway", "gateway2:8008", "--media", "gateway1:8008", "--listen", "8080");
         Assert.True(committed == generated,
             "docker/nginx/nginx.conf differs from the generated config; regenerate it with\n" +
-            "  dotnet src/Gateway/bin/Debug/net10.0/Myelin.Gateway.dll routes --nginx --gateway gateway1:8008 --gateway gateway2:8008 --listen 8080 --out docker/nginx/nginx.conf");
+            "  dotnet src/Gateway/bin/Debug/net10.0/Myelin.Gateway.dll routes --nginx --gateway gateway1:8008 --gateway gateway2:8008 --media gateway1:8008 --listen 8080 --out docker/nginx/nginx.conf");
     }
 
     [NginxFact]
