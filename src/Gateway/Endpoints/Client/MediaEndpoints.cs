@@ -27,33 +27,28 @@ public static class MediaEndpoints
         {
             var g = app.MapGroup(prefix);
             g.MapPost("/upload", Upload).WithSummary("Upload some content to the content repository.");
-            g.MapGet("/download/{serverName}/{mediaId}", (HttpContext ctx, string serverName, string mediaId, MediaRepository media) =>
-                Download(ctx, serverName, mediaId, null, media, authenticated: false))
-                .WithSummary("Download content from the content repository.");
-            g.MapGet("/download/{serverName}/{mediaId}/{fileName}", (HttpContext ctx, string serverName, string mediaId, string fileName, MediaRepository media) =>
-                Download(ctx, serverName, mediaId, fileName, media, authenticated: false))
-                .WithSummary("Download content from the content repository overriding the file name");
-            g.MapGet("/thumbnail/{serverName}/{mediaId}", (HttpContext ctx, string serverName, string mediaId, MediaRepository media) =>
-                Thumbnail(ctx, serverName, mediaId, media, authenticated: false))
-                .WithSummary("Download a thumbnail of content from the content repository");
-            g.MapGet("/config", Config).WithSummary("Get the configuration for the content repository.");
-            g.MapGet("/preview_url", (Delegate)PreviewUrl).WithSummary("Get information about a URL for a client");
+            MapReads(g, authenticated: false);
         }
         app.MapPost("/_matrix/media/v1/create", Create).WithSummary("Create a new `mxc://` URI without uploading the content.");
         app.MapPut("/_matrix/media/v3/upload/{serverName}/{mediaId}", UploadTo).WithSummary("Upload content to an `mxc://` URI that was created earlier.");
+        MapReads(app.MapGroup("/_matrix/client/v1/media"), authenticated: true);
+    }
 
-        var v1 = app.MapGroup("/_matrix/client/v1/media");
-        v1.MapGet("/config", Config).WithSummary("Get the configuration for the content repository.");
-        v1.MapGet("/download/{serverName}/{mediaId}", (HttpContext ctx, string serverName, string mediaId, MediaRepository media) =>
-            Download(ctx, serverName, mediaId, null, media, authenticated: true))
+    /// <summary>Download, thumbnail, config and preview_url: the same under the legacy media prefixes and the
+    /// authenticated <c>/_matrix/client/v1/media</c> (which require an access token for every one).</summary>
+    static void MapReads(RouteGroupBuilder g, bool authenticated)
+    {
+        g.MapGet("/download/{serverName}/{mediaId}", (HttpContext ctx, string serverName, string mediaId, MediaRepository media) =>
+            Download(ctx, serverName, mediaId, null, media, authenticated))
             .WithSummary("Download content from the content repository.");
-        v1.MapGet("/download/{serverName}/{mediaId}/{fileName}", (HttpContext ctx, string serverName, string mediaId, string fileName, MediaRepository media) =>
-            Download(ctx, serverName, mediaId, fileName, media, authenticated: true))
+        g.MapGet("/download/{serverName}/{mediaId}/{fileName}", (HttpContext ctx, string serverName, string mediaId, string fileName, MediaRepository media) =>
+            Download(ctx, serverName, mediaId, fileName, media, authenticated))
             .WithSummary("Download content from the content repository overriding the file name");
-        v1.MapGet("/thumbnail/{serverName}/{mediaId}", (HttpContext ctx, string serverName, string mediaId, MediaRepository media) =>
-            Thumbnail(ctx, serverName, mediaId, media, authenticated: true))
+        g.MapGet("/thumbnail/{serverName}/{mediaId}", (HttpContext ctx, string serverName, string mediaId, MediaRepository media) =>
+            Thumbnail(ctx, serverName, mediaId, media, authenticated))
             .WithSummary("Download a thumbnail of content from the content repository");
-        v1.MapGet("/preview_url", (Delegate)PreviewUrl).WithSummary("Get information about a URL for a client");
+        g.MapGet("/config", Config).WithSummary("Get the configuration for the content repository.");
+        g.MapGet("/preview_url", (Delegate)PreviewUrl).WithSummary("Get information about a URL for a client");
     }
 
     /// <summary>`POST /_matrix/media/v3/upload`</summary>
