@@ -24,7 +24,10 @@ catch (ConfigException e)
     return 2;
 }
 
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = FilterArgs(args) });
+// The content root is the program's own directory, not the working directory: the host watches its content
+// root (with subdirectories) for configuration changes, and the working directory usually holds ./data,
+// whose SQLite WAL then woke that watcher on every write.
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = FilterArgs(args), ContentRootPath = AppContext.BaseDirectory });
 builder.ConfigureMyelinListeners(options);
 await builder.Services.AddMyelinCoreAsync(options);
 builder.Services.AddMyelinGateway();

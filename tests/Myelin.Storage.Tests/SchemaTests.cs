@@ -76,4 +76,35 @@ public sealed class SchemaTests(DatabaseFixture fixture) : StoreTestBase(fixture
         Assert.True(await db.Accounts.CreateUserAsync(user, null, false, false, Now()));
         Assert.NotNull(await db.Accounts.GetUserAsync(user));
     }
+
+    [Fact]
+    public async Task Sqlite_WalIsCheckpointedInTheBackground_NotByTheWriters()
+    {
+        var options = await Fixture.CreateOptionsAsync(DatabaseEngine.Sqlite);
+        await using var db = await MyelinDatabase.OpenAsync(options);
+        var path = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(options.ConnectionString).DataSource;
+        var user = NewUserId();
+
+        Assert.True(await db.Accounts.CreateUserAsync(user, null, false, false, Now()));
+
+        // The row reaches the database file itself (a copy without the WAL has it) while the database is open
+        // and nobody writes: only the background checkpointer copies it there.
+        var copy = path + ".copy";
+        for (var attempt = 0; ; attempt++)
+        {
+            File.Copy(path, copy, overwrite: true);
+            await using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={copy};Pooling=False"))
+            {
+                await c.OpenAsync();
+                await using var cmd = c.CreateCommand();
+                cmd.CommandText = "SELECT COUNT(*) FROM users WHERE user_id = $name";
+                cmd.Parameters.AddWithValue("$name", user);
+                // Before the first checkpoint even the schema is only in the WAL.
+                try { if ((long)(await cmd.ExecuteScalarAsync())! == 1) break; }
+                catch (Microsoft.Data.Sqlite.SqliteException e) when (e.Message.Contains("no such table")) { }
+            }
+            Assert.True(attempt < 100, "the WAL was not checkpointed within 10 s");
+            await Task.Delay(100);
+        }
+    }
 }

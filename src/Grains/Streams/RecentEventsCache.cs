@@ -10,7 +10,8 @@ namespace Myelin.Grains.Streams;
 /// </summary>
 public sealed class RecentEventsCache(int capacity = 20_000)
 {
-    readonly object _gate = new();
+    // Every woken /sync reads the window at the same moment: readers share the lock, the committer alone writes.
+    readonly ReaderWriterLockSlim _gate = new(LockRecursionPolicy.NoRecursion);
     readonly List<StoredEvent> _events = new(capacity);
     // Everything with a stream position above this is in the cache (up to the newest added).
     long _completeAbove = long.MaxValue;
@@ -18,17 +19,20 @@ public sealed class RecentEventsCache(int capacity = 20_000)
     /// <summary>Marks the cache complete from <paramref name="position"/> on (at start-up: the current maximum).</summary>
     public void StartAt(long position)
     {
-        lock (_gate)
+        _gate.EnterWriteLock();
+        try
         {
             _events.Clear();
             _completeAbove = position;
         }
+        finally { _gate.ExitWriteLock(); }
     }
 
     /// <summary>Adds a committed batch; positions must be above everything added before.</summary>
     public void Add(IReadOnlyList<StoredEvent> batch)
     {
-        lock (_gate)
+        _gate.EnterWriteLock();
+        try
         {
             if (_completeAbove == long.MaxValue) return; // not started: the database is the only source
             _events.AddRange(batch);
@@ -39,31 +43,36 @@ public sealed class RecentEventsCache(int capacity = 20_000)
                 _events.RemoveRange(0, drop);
             }
         }
+        finally { _gate.ExitWriteLock(); }
     }
 
     /// <summary>A redaction rewrote an event's stored JSON: the cached copy follows.</summary>
     public void Replace(string eventId, string json)
     {
-        lock (_gate)
+        _gate.EnterWriteLock();
+        try
         {
             var i = _events.FindLastIndex(e => e.EventId == eventId);
             if (i >= 0) _events[i] = _events[i] with { Json = json };
         }
+        finally { _gate.ExitWriteLock(); }
     }
 
     /// <summary>A purge removed the room's events below <paramref name="beforeStreamOrdering"/> from every
     /// timeline (all of them with <see cref="long.MaxValue"/>): the cache no longer serves them.</summary>
     public void Purge(string roomId, long beforeStreamOrdering)
     {
-        lock (_gate)
-            _events.RemoveAll(e => e.RoomId == roomId && e.StreamOrdering < beforeStreamOrdering);
+        _gate.EnterWriteLock();
+        try { _events.RemoveAll(e => e.RoomId == roomId && e.StreamOrdering < beforeStreamOrdering); }
+        finally { _gate.ExitWriteLock(); }
     }
 
     /// <summary>The events of <paramref name="roomIds"/> in (from, to], when the cache holds that whole range.</summary>
     public bool TryGetRange(IReadOnlySet<string> roomIds, long from, long to, out List<StoredEvent> result)
     {
         result = [];
-        lock (_gate)
+        _gate.EnterReadLock();
+        try
         {
             if (from < _completeAbove) return false;
             var start = LowerBound(from + 1);
@@ -71,6 +80,7 @@ public sealed class RecentEventsCache(int capacity = 20_000)
                 if (roomIds.Contains(_events[i].RoomId)) result.Add(_events[i]);
             return true;
         }
+        finally { _gate.ExitReadLock(); }
     }
 
     int LowerBound(long position)

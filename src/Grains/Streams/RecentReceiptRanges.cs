@@ -21,7 +21,7 @@ public sealed class RecentReceiptRanges(MyelinDatabase db)
 
     const int MaxEntries = 64;
 
-    readonly ConcurrentDictionary<(long From, long To), Lazy<Task<IReadOnlyList<ReceiptRow>>>> _ranges = new();
+    readonly ConcurrentDictionary<(long From, long To), Task<IReadOnlyList<ReceiptRow>>> _ranges = new();
     readonly ConcurrentQueue<(long From, long To)> _order = new();
 
     /// <summary>Reads from the database actually made (for tests and the benchmark notes).</summary>
@@ -32,32 +32,31 @@ public sealed class RecentReceiptRanges(MyelinDatabase db)
     public Task<IReadOnlyList<ReceiptRow>> GetAsync(long from, long to)
     {
         var key = (from, to);
-        if (_ranges.TryGetValue(key, out var known)) return known.Value;
-        var read = new Lazy<Task<IReadOnlyList<ReceiptRow>>>(() =>
-        {
-            Interlocked.Increment(ref DatabaseReads);
-            return db.Receipts.GetAllChangedAsync(from, to, (int)MaxSharedRange);
-        });
-        var entry = _ranges.GetOrAdd(key, read);
-        if (ReferenceEquals(entry, read))
-        {
-            _order.Enqueue(key);
-            while (_order.Count > MaxEntries && _order.TryDequeue(out var old)) _ranges.TryRemove(old, out _);
-        }
-        return ReadOrForgetAsync(key, entry);
+        if (_ranges.TryGetValue(key, out var known)) return known;
+        // The first asker publishes a pending task and only then starts the read, outside any lock: the
+        // others take the task at once and wait on it without holding a thread (a Lazy would have kept a
+        // thousand threads blocked on its lock while SQLite, synchronous underneath, read the range).
+        var pending = new TaskCompletionSource<IReadOnlyList<ReceiptRow>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entry = _ranges.GetOrAdd(key, pending.Task);
+        if (!ReferenceEquals(entry, pending.Task)) return entry;
+        _order.Enqueue(key);
+        while (_order.Count > MaxEntries && _order.TryDequeue(out var old)) _ranges.TryRemove(old, out _);
+        _ = ReadAsync(key, pending);
+        return pending.Task;
     }
 
     // A failed read is not kept: the next asker reads again.
-    async Task<IReadOnlyList<ReceiptRow>> ReadOrForgetAsync((long, long) key, Lazy<Task<IReadOnlyList<ReceiptRow>>> entry)
+    async Task ReadAsync((long From, long To) key, TaskCompletionSource<IReadOnlyList<ReceiptRow>> pending)
     {
         try
         {
-            return await entry.Value;
+            Interlocked.Increment(ref DatabaseReads);
+            pending.SetResult(await db.Receipts.GetAllChangedAsync(key.From, key.To, (int)MaxSharedRange));
         }
-        catch
+        catch (Exception e)
         {
-            _ranges.TryRemove(new KeyValuePair<(long, long), Lazy<Task<IReadOnlyList<ReceiptRow>>>>(key, entry));
-            throw;
+            _ranges.TryRemove(new KeyValuePair<(long, long), Task<IReadOnlyList<ReceiptRow>>>(key, pending.Task));
+            pending.SetException(e);
         }
     }
 }

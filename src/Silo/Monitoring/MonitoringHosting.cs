@@ -34,9 +34,12 @@ public static class MonitoringHosting
     public static bool ServesMonitoringHttp(this HomeserverOptions options) => options.HasMetricsListener() || options.Dashboard.Enabled;
 
     /// <summary>The plain silo's host: a web host serving only its metrics listeners and dashboard when it has
-    /// any, else a host without HTTP.</summary>
+    /// any, else a host without HTTP. Its content root is the program's directory (as the gateway's): the host
+    /// watches the content root for configuration changes, and the working directory holds the data.</summary>
     public static IHostApplicationBuilder CreatePlainSiloBuilder(HomeserverOptions options) =>
-        options.ServesMonitoringHttp() ? WebApplication.CreateSlimBuilder() : Host.CreateApplicationBuilder();
+        options.ServesMonitoringHttp()
+            ? WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory })
+            : Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
 
     /// <summary>Builds what <see cref="CreatePlainSiloBuilder"/> made, with the monitoring pipeline when it is a web host.</summary>
     public static IHost BuildPlainSilo(this IHostApplicationBuilder builder, HomeserverOptions options)
