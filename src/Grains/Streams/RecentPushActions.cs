@@ -13,8 +13,12 @@ public sealed class RecentPushActions
 {
     const int Capacity = 100_000;
 
+    static readonly IReadOnlyDictionary<string, bool> Nobody = new Dictionary<string, bool>();
+
     readonly object _gate = new();
-    readonly Dictionary<long, IReadOnlyList<(string UserId, bool Highlight)>> _byPosition = [];
+    // Read by every woken /sync (a thousand at once for a message in a large room): lock-free reads, and
+    // each event's notified users by user ID, so a member finds themselves without scanning the others.
+    readonly System.Collections.Concurrent.ConcurrentDictionary<long, IReadOnlyDictionary<string, bool>> _byPosition = new();
     readonly Queue<long> _order = new();
 
     public void Add(long position, IEnumerable<NewPushAction>? actions) =>
@@ -22,16 +26,22 @@ public sealed class RecentPushActions
 
     public void Add(long position, IReadOnlyList<(string UserId, bool Highlight)> notifying)
     {
+        IReadOnlyDictionary<string, bool> byUser = Nobody;
+        if (notifying.Count > 0)
+        {
+            var map = new Dictionary<string, bool>(notifying.Count, StringComparer.Ordinal);
+            foreach (var (user, highlight) in notifying) map[user] = highlight;
+            byUser = map;
+        }
         lock (_gate)
         {
-            if (!_byPosition.TryAdd(position, notifying)) return;
+            if (!_byPosition.TryAdd(position, byUser)) return;
             _order.Enqueue(position);
-            while (_order.Count > Capacity) _byPosition.Remove(_order.Dequeue());
+            while (_order.Count > Capacity) _byPosition.TryRemove(_order.Dequeue(), out _);
         }
     }
 
-    public bool TryGet(long position, out IReadOnlyList<(string UserId, bool Highlight)> notifying)
-    {
-        lock (_gate) return _byPosition.TryGetValue(position, out notifying!);
-    }
+    /// <summary>The users the event at <paramref name="position"/> notifies, with whether it highlights for them.</summary>
+    public bool TryGet(long position, out IReadOnlyDictionary<string, bool> notifying) =>
+        _byPosition.TryGetValue(position, out notifying!);
 }

@@ -116,8 +116,7 @@ public sealed class NotificationCountsSection(MyelinDatabase db, RecentEventsCac
         foreach (var e in events)
         {
             if (!pushActions.TryGet(e.StreamOrdering, out var notifying)) return null;
-            foreach (var (user, highlight) in notifying)
-                if (user == userId) result.Add((e.RoomId, e.StreamOrdering, highlight));
+            if (notifying.TryGetValue(userId, out var highlight)) result.Add((e.RoomId, e.StreamOrdering, highlight));
         }
         return result;
     }
