@@ -33,6 +33,7 @@ public static class GatewayHosting
     {
         services.AddSingleton<AccessTokens>();
         services.AddSingleton<SyncNotifier>();
+        services.AddSingleton<LastSyncs>();
         services.AddSingleton<IMetricsSource, SyncNotifierMetrics>();
         services.AddSingleton<UserActivity>();
         services.AddSingleton<UserInteractiveAuth>();

@@ -18,6 +18,8 @@ public sealed class SyncBuilder(
     readonly long _now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
     public bool HasUpdates { get; private set; }
+    /// <summary>The response carries to-device messages.</summary>
+    public bool SentToDevice { get; private set; }
     /// <summary>The response's next_batch: <c>upTo</c>, but where a section held something back (to-device
     /// messages over the limit) only as far as what it sent.</summary>
     public SyncToken NextBatch => _nextBatch ?? upTo;
@@ -107,6 +109,7 @@ public sealed class SyncBuilder(
         if (sectionsContext.ToDeviceCap is { } cap && cap < upTo.ToDevice)
             _nextBatch = upTo with { ToDevice = Math.Max(cap, since?.ToDevice ?? 0) };
 
+        SentToDevice = sectionsContext.ToDevice.Count > 0;
         HasUpdates = join.Count > 0 || invite.Count > 0 || leave.Count > 0 || globalAccountData.Count > 0 || sectionsContext.HasUpdates;
         return new JsonObject
         {

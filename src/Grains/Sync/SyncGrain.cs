@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Myelin.Grains.Streams;
 using Myelin.Matrix;
@@ -65,6 +67,14 @@ public sealed class SyncGrain(MyelinDatabase db, IReplicationBus bus, RecentEven
 
         var builder = new SyncBuilder(db, recent, UserId, request.DeviceId, filter, since, upTo, request.FullState, _sections);
         var body = await builder.BuildAsync(await MembershipsAsync());
-        return new SyncResult(body.ToJsonString(), builder.HasUpdates, builder.NextBatch.ToString(), builder.WatchedRooms);
+        var utf8 = request.OmitBodyWithoutUpdates && !builder.HasUpdates ? null : Utf8(body);
+        return new SyncResult(utf8, builder.HasUpdates, builder.NextBatch.ToString(), builder.WatchedRooms, builder.SentToDevice);
+    }
+
+    static byte[] Utf8(JsonNode body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer)) body.WriteTo(writer);
+        return buffer.WrittenSpan.ToArray();
     }
 }

@@ -21,7 +21,7 @@ public static class SyncEndpoints
 
     /// <summary>`GET /_matrix/client/v3/sync`</summary>
     static async Task<IResult> Sync(HttpContext ctx, IGrainFactory grains, MyelinDatabase db, SyncNotifier notifier,
-        UserActivity activity)
+        UserActivity activity, LastSyncs lastSyncs)
     {
         var me = await ctx.AuthAsync();
         var q = ctx.Request.Query;
@@ -32,30 +32,36 @@ public static class SyncEndpoints
         var setPresence = q["set_presence"].ToString();
         if (setPresence is not ("" or "online" or "offline" or "unavailable"))
             throw MatrixException.InvalidParam("'set_presence' must be online, offline or unavailable");
-        if (since is not null && !SyncToken.TryParse(since, out _))
+        SyncToken sinceToken = default;
+        if (since is not null && !SyncToken.TryParse(since, out sinceToken))
             throw MatrixException.InvalidParam("Invalid 'since' token");
         await activity.SyncingAsync(me, setPresence, timeout);
 
         var deadline = DateTime.UtcNow + timeout;
         var grain = grains.Sync(me.UserId);
         var request = new SyncRequest(me.DeviceId, since, filterJson, fullState);
+        // An incremental sync with a timeout waits when nothing is new; anything else answers at once.
+        var longPoll = since is not null && !fullState && timeout > TimeSpan.Zero;
+        if (longPoll && lastSyncs.WatchedRooms(me, since!, filterJson) is { } rooms)
+            await notifier.WaitAsync(me.UserId, rooms, sinceToken.Positions(), Remaining(deadline), ctx.RequestAborted);
         while (true)
         {
-            var result = await grain.Sync(request);
-            var remaining = deadline - DateTime.UtcNow;
-            if (result.HasUpdates || since is null || fullState || remaining <= TimeSpan.Zero)
-                return Results.Text(result.Json, "application/json");
-            SyncToken.TryParse(result.NextBatch, out var seen);
-            await notifier.WaitAsync(me.UserId, result.WatchedRooms, seen.Positions(), remaining, ctx.RequestAborted);
-            if (DateTime.UtcNow >= deadline)
+            // Past the deadline, this read is the last and answers whatever it finds.
+            var waiting = longPoll && DateTime.UtcNow < deadline;
+            var result = await grain.Sync(request with { OmitBodyWithoutUpdates = waiting });
+            if (result.HasUpdates || !waiting)
             {
-                // One last read so that an update arriving right at the deadline is not held back.
-                result = await grain.Sync(request with { Since = result.NextBatch });
-                return Results.Text(result.Json, "application/json");
+                lastSyncs.Remember(me, filterJson, result);
+                return Results.Bytes(result.Body!, "application/json");
             }
+            SyncToken.TryParse(result.NextBatch, out var seen);
+            await notifier.WaitAsync(me.UserId, result.WatchedRooms, seen.Positions(), Remaining(deadline), ctx.RequestAborted);
             request = request with { Since = result.NextBatch };
         }
     }
+
+    static TimeSpan Remaining(DateTime deadline) =>
+        deadline > DateTime.UtcNow ? deadline - DateTime.UtcNow : TimeSpan.Zero;
 
     // Clients repeat the same filter on every long-poll, and filters never change once stored: a resolved
     // filter is kept (bounded) so a /sync does not parse or read it again.
