@@ -29,7 +29,8 @@ public sealed class LastSyncs
             _answers.TryRemove(key, out _);
             return;
         }
-        if (_answers.Count >= MaxDevices) _answers.Clear();
+        // Count takes every lock of the dictionary: only asked when a device is added.
+        if (!_answers.ContainsKey(key) && _answers.Count >= MaxDevices) _answers.Clear();
         _answers[key] = new Answer(result.NextBatch, filterJson, result.WatchedRooms);
     }
 

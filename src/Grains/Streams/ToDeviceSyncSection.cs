@@ -49,7 +49,12 @@ public sealed class ToDeviceSyncSection(MyelinDatabase db) : ISyncSection
     void Remember((string, string) device, long emptyUpTo)
     {
         if (emptyUpTo <= 0) return;
-        if (_emptyUpTo.Count >= MaxRemembered) _emptyUpTo.Clear();
-        _emptyUpTo.AddOrUpdate(device, emptyUpTo, (_, old) => Math.Max(old, emptyUpTo));
+        if (_emptyUpTo.TryGetValue(device, out var known))
+        {
+            if (known >= emptyUpTo) return;
+        }
+        // Count takes every lock of the dictionary: only asked when a device is added.
+        else if (_emptyUpTo.Count >= MaxRemembered) _emptyUpTo.Clear();
+        _emptyUpTo.AddOrUpdate(device, static (_, position) => position, static (_, old, position) => Math.Max(old, position), emptyUpTo);
     }
 }
