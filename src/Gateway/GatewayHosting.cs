@@ -4,6 +4,7 @@ using Myelin.Gateway.Endpoints.Admin;
 using Myelin.Gateway.Http;
 using Myelin.Gateway.Routing;
 using Myelin.Silo.Configuration;
+using Myelin.Silo.Hosting;
 using Myelin.Silo.Monitoring;
 
 namespace Myelin.Gateway;
@@ -25,8 +26,7 @@ public static class GatewayHosting
                 }
             k.ListenMyelinMonitoring(options);
         });
-        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddMyelinLogFilters();
     }
 
     public static IServiceCollection AddMyelinGateway(this IServiceCollection services)

@@ -63,6 +63,7 @@ public sealed class MetricsTests(MetricsGatewayFixture fx) : IClassFixture<Metri
             "myelin_events_stream_gaps_total", "myelin_worker_app_position", "myelin_worker_app_lag", "myelin_grain_activations",
             "myelin_database_up", "myelin_db_pool_connections", "myelin_ready", "myelin_silo_active", "myelin_build_info",
             "synapse_notifier_listeners", "process_cpu_seconds_total", "process_working_set_bytes", "process_start_time_seconds", "dotnet_collection_count_total",
+            "myelin_gc_pause_seconds_total", "myelin_gc_allocated_bytes_total", "myelin_gc_heap_bytes",
         ];
         foreach (var f in families) Assert.True(m.Types.ContainsKey(f), $"no {f} family");
         Assert.Equal("histogram", m.Types["synapse_http_server_response_time_seconds"]);

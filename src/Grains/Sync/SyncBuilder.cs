@@ -28,11 +28,15 @@ public sealed class SyncBuilder(
 
     int TimelineLimit => Math.Clamp(filter.Timeline.Limit ?? DefaultTimelineLimit, 1, 1000);
 
-    public async Task<JsonObject> BuildAsync(IReadOnlyList<MembershipRow> memberships)
+    /// <summary>The response as a JSON object (tests; the sync grain writes <see cref="BuildResponseAsync"/> as bytes).</summary>
+    public async Task<JsonObject> BuildAsync(IReadOnlyList<MembershipRow> memberships) =>
+        (await BuildResponseAsync(memberships)).ToJsonObject();
+
+    public async Task<SyncResponse> BuildResponseAsync(IReadOnlyList<MembershipRow> memberships)
     {
-        var join = new JsonObject();
-        var invite = new JsonObject();
-        var leave = new JsonObject();
+        var join = new Dictionary<string, SyncRoom>(StringComparer.Ordinal);
+        var invite = new Dictionary<string, JsonNode>(StringComparer.Ordinal);
+        var leave = new Dictionary<string, SyncRoom>(StringComparer.Ordinal);
         var sinceEvents = since?.Events;
 
         var accountDataFrom = since?.AccountData ?? 0;
@@ -44,13 +48,17 @@ public sealed class SyncBuilder(
         Dictionary<string, List<StoredEvent>>? fresh = null;
         if (sinceEvents is { } from && !fullState)
         {
-            var joined = memberships.Where(m => m.Membership == "join" && m.StreamOrdering <= from && RoomAllowed(m.RoomId) && !m.Forgotten)
-                .Select(m => m.RoomId).ToList();
-            IReadOnlyList<StoredEvent> rows = [];
-            if (joined.Count > 0)
-                rows = recent.TryGetRange(joined.ToHashSet(), from, upTo.Events, out var cached)
-                    ? cached : await db.Events.GetEventsInRangeAsync(joined, from, upTo.Events);
-            fresh = rows.GroupBy(e => e.RoomId).ToDictionary(g => g.Key, g => g.ToList());
+            fresh = [];
+            if (from < upTo.Events)
+            {
+                var joined = memberships.Where(m => m.Membership == "join" && m.StreamOrdering <= from && RoomAllowed(m.RoomId) && !m.Forgotten)
+                    .Select(m => m.RoomId).ToList();
+                IReadOnlyList<StoredEvent> rows = [];
+                if (joined.Count > 0)
+                    rows = recent.TryGetRange(joined.ToHashSet(), from, upTo.Events, out var cached)
+                        ? cached : await db.Events.GetEventsInRangeAsync(joined, from, upTo.Events);
+                fresh = rows.GroupBy(e => e.RoomId).ToDictionary(g => g.Key, g => g.ToList());
+            }
         }
 
         var roomsInFull = new HashSet<string>();
@@ -61,7 +69,7 @@ public sealed class SyncBuilder(
             if (m.StreamOrdering > upTo.Events) continue; // committed after our upper bound: next sync
             var changedNow = sinceEvents is null || m.StreamOrdering > sinceEvents;
             if (m.Membership == "join" && (changedNow || fullState)) roomsInFull.Add(m.RoomId);
-            var roomAccountData = RoomAccountData(accountData, m.RoomId);
+            List<JsonNode> roomAccountData = accountData.Count == 0 ? [] : RoomAccountData(accountData, m.RoomId);
             switch (m.Membership)
             {
                 case "join":
@@ -72,8 +80,8 @@ public sealed class SyncBuilder(
                             ? await IncrementalRoomAsync(m.RoomId, sinceEvents!.Value, upTo.Events, events)
                             : null;
                     if (room is null && roomAccountData.Count == 0) continue;
-                    room ??= EmptyJoinedRoom();
-                    room["account_data"] = new JsonObject { ["events"] = roomAccountData };
+                    room ??= new SyncRoom();
+                    room.AccountData = roomAccountData;
                     join[m.RoomId] = room;
                     break;
                 }
@@ -86,18 +94,16 @@ public sealed class SyncBuilder(
                 default: // leave, ban
                     if (sinceEvents is null && !filter.IncludeLeave) continue;
                     if (!changedNow && !fullState) continue;
-                    var left = await FullRoomAsync(m.RoomId, sinceEvents ?? 0, m.StreamOrdering, includeFullState: true);
-                    left ??= EmptyJoinedRoom();
-                    left.Remove("ephemeral");
-                    left.Remove("unread_notifications");
-                    left.Remove("summary");
-                    left["account_data"] = new JsonObject { ["events"] = roomAccountData };
+                    var left = await FullRoomAsync(m.RoomId, sinceEvents ?? 0, m.StreamOrdering, includeFullState: true)
+                        ?? new SyncRoom();
+                    left.AsLeft();
+                    left.AccountData = roomAccountData;
                     leave[m.RoomId] = left;
                     break;
             }
         }
 
-        var globalAccountData = new JsonArray();
+        var globalAccountData = new List<JsonNode>();
         foreach (var row in accountData.Where(r => r.RoomId is null))
             if (filter.AccountData.Matches(row.Type, userId, null, null))
                 globalAccountData.Add(new JsonObject { ["type"] = row.Type, ["content"] = JsonNode.Parse(row.ContentJson) });
@@ -111,65 +117,52 @@ public sealed class SyncBuilder(
 
         SentToDevice = sectionsContext.ToDevice.Count > 0;
         HasUpdates = join.Count > 0 || invite.Count > 0 || leave.Count > 0 || globalAccountData.Count > 0 || sectionsContext.HasUpdates;
-        return new JsonObject
+        var response = new SyncResponse
         {
-            ["next_batch"] = NextBatch.ToString(),
-            ["rooms"] = new JsonObject { ["join"] = join, ["invite"] = invite, ["leave"] = leave, ["knock"] = new JsonObject() },
-            ["account_data"] = new JsonObject { ["events"] = globalAccountData },
-            ["presence"] = new JsonObject { ["events"] = sectionsContext.Presence },
-            ["to_device"] = new JsonObject { ["events"] = sectionsContext.ToDevice },
-            ["device_lists"] = new JsonObject { ["changed"] = new JsonArray(), ["left"] = new JsonArray() },
-            ["device_one_time_keys_count"] = new JsonObject(),
+            NextBatch = NextBatch.ToString(),
+            AccountData = globalAccountData,
+            Presence = sectionsContext.Presence,
+            ToDevice = sectionsContext.ToDevice,
         };
+        foreach (var (roomId, room) in join) response.Join[roomId] = room;
+        foreach (var (roomId, room) in invite) response.Invite[roomId] = room;
+        foreach (var (roomId, room) in leave) response.Leave[roomId] = room;
+        return response;
     }
 
     /// <summary>Puts the sections' ephemeral events and unread counts into the joined rooms, adding a room
     /// when its only news is there.</summary>
-    static void AddSections(JsonObject join, SyncSectionContext sections)
+    static void AddSections(Dictionary<string, SyncRoom> join, SyncSectionContext sections)
     {
-        JsonObject Room(string roomId)
+        SyncRoom Room(string roomId)
         {
-            if (join[roomId] is JsonObject existing) return existing;
-            var room = EmptyJoinedRoom();
-            room["account_data"] = new JsonObject { ["events"] = new JsonArray() };
-            join[roomId] = room;
+            if (!join.TryGetValue(roomId, out var room)) join[roomId] = room = new SyncRoom();
             return room;
         }
 
         foreach (var (roomId, events) in sections.Ephemeral)
-            Room(roomId)["ephemeral"] = new JsonObject { ["events"] = events };
+            Room(roomId).Ephemeral = events;
         if (sections.UnreadCountsUnchanged)
             foreach (var (roomId, room) in join)
-                if (!sections.UnreadCounts.ContainsKey(roomId)) room!.AsObject().Remove("unread_notifications");
+                if (!sections.UnreadCounts.ContainsKey(roomId)) room.Unread = null;
         foreach (var (roomId, (notifications, highlights, changed)) in sections.UnreadCounts)
         {
-            if (!changed && join[roomId] is null) continue;
-            Room(roomId)["unread_notifications"] = new JsonObject
-            {
-                ["highlight_count"] = highlights, ["notification_count"] = notifications,
-            };
+            if (!changed && !join.ContainsKey(roomId)) continue;
+            Room(roomId).Unread = (highlights, notifications);
         }
     }
 
     bool RoomAllowed(string roomId) =>
         (filter.Rooms is null || filter.Rooms.Contains(roomId)) && (filter.NotRooms is null || !filter.NotRooms.Contains(roomId));
 
-    JsonArray RoomAccountData(IReadOnlyList<AccountDataRow> rows, string roomId)
+    List<JsonNode> RoomAccountData(IReadOnlyList<AccountDataRow> rows, string roomId)
     {
-        var result = new JsonArray();
+        var result = new List<JsonNode>();
         foreach (var r in rows)
             if (r.RoomId == roomId && filter.RoomAccountData.Matches(r.Type, userId, roomId, null))
                 result.Add(new JsonObject { ["type"] = r.Type, ["content"] = JsonNode.Parse(r.ContentJson) });
         return result;
     }
-
-    static JsonObject EmptyJoinedRoom() => new()
-    {
-        ["timeline"] = new JsonObject { ["events"] = new JsonArray(), ["limited"] = false },
-        ["state"] = new JsonObject { ["events"] = new JsonArray() },
-        ["ephemeral"] = new JsonObject { ["events"] = new JsonArray() },
-        ["unread_notifications"] = new JsonObject { ["highlight_count"] = 0, ["notification_count"] = 0 },
-    };
 
     /// <summary>Timeline events in (from, to], newest <see cref="TimelineLimit"/>; limited when more existed.</summary>
     async Task<(List<StoredEvent> Events, bool Limited)> TimelineAsync(string roomId, long from, long to)
@@ -186,7 +179,7 @@ public sealed class SyncBuilder(
         timeline.Count > 0 ? new TopologicalToken(timeline[0].Depth, timeline[0].StreamOrdering).ToString()
             : (upTo with { Events = to }).ToString();
 
-    async Task<JsonObject?> FullRoomAsync(string roomId, long from, long to, bool includeFullState)
+    async Task<SyncRoom?> FullRoomAsync(string roomId, long from, long to, bool includeFullState)
     {
         var (timeline, limited) = await TimelineAsync(roomId, from, to);
         var stateAt = timeline.Count > 0 ? timeline[0].StreamOrdering - 1 : to;
@@ -194,7 +187,7 @@ public sealed class SyncBuilder(
         return await RoomJsonAsync(roomId, timeline, limited, PrevBatch(timeline, to), state, summary: true);
     }
 
-    async Task<JsonObject?> IncrementalRoomAsync(string roomId, long from, long to, List<StoredEvent> fresh)
+    async Task<SyncRoom?> IncrementalRoomAsync(string roomId, long from, long to, List<StoredEvent> fresh)
     {
         var limited = fresh.Count > TimelineLimit;
         var timeline = (limited ? fresh.Skip(fresh.Count - TimelineLimit) : fresh)
@@ -212,7 +205,7 @@ public sealed class SyncBuilder(
         return await RoomJsonAsync(roomId, timeline, limited, PrevBatch(timeline, to), state, summary: membershipChanged);
     }
 
-    async Task<JsonObject> RoomJsonAsync(string roomId, List<StoredEvent> timeline, bool limited, string prevBatch,
+    async Task<SyncRoom> RoomJsonAsync(string roomId, List<StoredEvent> timeline, bool limited, string prevBatch,
         IReadOnlyList<StoredEvent> state, bool summary)
     {
         var inTimeline = timeline.Select(e => e.EventId).ToHashSet();
@@ -224,14 +217,10 @@ public sealed class SyncBuilder(
             var senders = timeline.Select(e => e.Sender).Append(userId).ToHashSet();
             stateEvents = stateEvents.Where(e => e.Type != "m.room.member" || senders.Contains(e.StateKey ?? ""));
         }
-        var room = EmptyJoinedRoom();
-        var tl = (JsonArray)room["timeline"]!["events"]!;
-        foreach (var e in timeline) tl.Add(RawClientEvents.Format(e, userId, deviceId, _now, includeRoomId: false));
-        room["timeline"]!["limited"] = limited;
-        room["timeline"]!["prev_batch"] = prevBatch;
-        var st = (JsonArray)room["state"]!["events"]!;
-        foreach (var e in stateEvents) st.Add(RawClientEvents.Format(e, userId, deviceId, _now, includeRoomId: false));
-        if (summary) room["summary"] = await SummaryAsync(roomId);
+        var room = new SyncRoom { Limited = limited, PrevBatch = prevBatch };
+        foreach (var e in timeline) room.Timeline.Add(RawClientEvents.Format(e, userId, deviceId, _now, includeRoomId: false));
+        foreach (var e in stateEvents) room.State.Add(RawClientEvents.Format(e, userId, deviceId, _now, includeRoomId: false));
+        if (summary) room.Summary = await SummaryAsync(roomId);
         return room;
     }
 

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Myelin.Grains.Streams;
 using Myelin.Matrix;
@@ -66,15 +64,8 @@ public sealed class SyncGrain(MyelinDatabase db, IReplicationBus bus, RecentEven
         if (since is { } s0 && s0.IsAheadOf(upTo)) upTo = upTo.Max(s0);
 
         var builder = new SyncBuilder(db, recent, UserId, request.DeviceId, filter, since, upTo, request.FullState, _sections);
-        var body = await builder.BuildAsync(await MembershipsAsync());
-        var utf8 = request.OmitBodyWithoutUpdates && !builder.HasUpdates ? null : Utf8(body);
+        var response = await builder.BuildResponseAsync(await MembershipsAsync());
+        var utf8 = request.OmitBodyWithoutUpdates && !builder.HasUpdates ? null : response.ToUtf8Bytes();
         return new SyncResult(utf8, builder.HasUpdates, builder.NextBatch.ToString(), builder.WatchedRooms, builder.SentToDevice);
-    }
-
-    static byte[] Utf8(JsonNode body)
-    {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer)) body.WriteTo(writer);
-        return buffer.WrittenSpan.ToArray();
     }
 }

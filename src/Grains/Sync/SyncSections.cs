@@ -36,10 +36,10 @@ public sealed class SyncSectionContext(
     /// <summary>Whether the room's ephemeral data is sent whole (not only changes since the token).</summary>
     public bool InFull(string roomId) => since is null || fullState || roomsInFull.Contains(roomId);
 
-    internal readonly Dictionary<string, JsonArray> Ephemeral = [];
+    internal readonly Dictionary<string, List<JsonNode>> Ephemeral = [];
     internal readonly Dictionary<string, (long Notifications, long Highlights, bool Changed)> UnreadCounts = [];
-    internal readonly JsonArray Presence = [];
-    internal readonly JsonArray ToDevice = [];
+    internal readonly List<JsonNode> Presence = [];
+    internal readonly List<JsonNode> ToDevice = [];
 
     /// <summary>An event for the room's <c>ephemeral</c> section (m.typing, m.receipt); the room is sent.</summary>
     public void AddEphemeral(string roomId, JsonObject ev)

@@ -10,6 +10,8 @@ using Microsoft.Extensions.Hosting;
 using Myelin.Silo.Configuration;
 using Orleans.Dashboard;
 
+using Myelin.Silo.Hosting;
+
 namespace Myelin.Silo.Monitoring;
 
 /// <summary>
@@ -36,10 +38,14 @@ public static class MonitoringHosting
     /// <summary>The plain silo's host: a web host serving only its metrics listeners and dashboard when it has
     /// any, else a host without HTTP. Its content root is the program's directory (as the gateway's): the host
     /// watches the content root for configuration changes, and the working directory holds the data.</summary>
-    public static IHostApplicationBuilder CreatePlainSiloBuilder(HomeserverOptions options) =>
-        options.ServesMonitoringHttp()
+    public static IHostApplicationBuilder CreatePlainSiloBuilder(HomeserverOptions options)
+    {
+        IHostApplicationBuilder builder = options.ServesMonitoringHttp()
             ? WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory })
             : Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.AddMyelinLogFilters();
+        return builder;
+    }
 
     /// <summary>Builds what <see cref="CreatePlainSiloBuilder"/> made, with the monitoring pipeline when it is a web host.</summary>
     public static IHost BuildPlainSilo(this IHostApplicationBuilder builder, HomeserverOptions options)

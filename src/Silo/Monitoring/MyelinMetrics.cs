@@ -38,11 +38,11 @@ public sealed class MyelinMetrics
     readonly IReadOnlyList<IMetricsSource> _sources;
     readonly HomeserverOptions _options;
 
-    readonly Counter _requestsReceived, _responses, _eventsPersisted, _gaps, _rangeReads, _poolTimeouts;
+    readonly Counter _requestsReceived, _responses, _eventsPersisted, _gaps, _rangeReads, _poolTimeouts, _gcPause, _gcAllocated;
     readonly Histogram _responseTime;
     readonly Gauge _inFlight, _streamPosition, _persistedUpto, _safePosition, _writerPosition, _replicationLag,
         _workerAppPosition, _workerAppLag, _grains, _databaseUp, _poolConnections, _poolMax, _poolPending,
-        _commandsExecuting, _ready, _siloActive, _info;
+        _commandsExecuting, _ready, _siloActive, _info, _gcHeap;
 
     public CollectorRegistry Registry { get; } = Metrics.NewCustomRegistry();
 
@@ -120,6 +120,11 @@ public sealed class MyelinMetrics
         _info.WithLabels(typeof(MyelinMetrics).Assembly.GetName().Version?.ToString() ?? "", options.WorkerName,
             options.Cluster.WorkerApp).Set(1);
 
+        // Pauses are what a GC adds to request latency; prometheus-net's dotnet_* metrics count collections only.
+        _gcPause = f.CreateCounter("myelin_gc_pause_seconds_total", "Time the .NET GC has paused this process's threads.");
+        _gcAllocated = f.CreateCounter("myelin_gc_allocated_bytes_total", "Bytes this process has allocated on the .NET GC heap.");
+        _gcHeap = f.CreateGauge("myelin_gc_heap_bytes", "Size of the .NET GC heap after the last collection.");
+
         foreach (var s in _sources) s.Register(f);
         DotNetStats.Register(Registry);
         Registry.AddBeforeCollectCallback(UpdateAsync);
@@ -128,6 +133,9 @@ public sealed class MyelinMetrics
     async Task UpdateAsync(CancellationToken ct)
     {
         foreach (var stream in ClusterOptions.KnownStreams) _streamPosition.WithLabels(stream).Set(_bus.Position(stream));
+        _gcPause.IncTo(GC.GetTotalPauseDuration().TotalSeconds);
+        _gcAllocated.IncTo(GC.GetTotalAllocatedBytes());
+        _gcHeap.Set(GC.GetGCMemoryInfo().HeapSizeBytes);
 
         _eventsPersisted.IncTo(_persister.Persisted);
         var published = _bus.Position(StreamNames.Events);

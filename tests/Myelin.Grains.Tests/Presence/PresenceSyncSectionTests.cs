@@ -28,7 +28,7 @@ public sealed class PresenceSyncSectionTests : IAsyncLifetime
 
     SyncToken Current => new(Events: 0, Presence: _w.Bus.Position(StreamNames.Presence));
 
-    async Task<JsonArray> SyncAsync(SyncToken? since, IReadOnlyList<string>? joined = null, IReadOnlySet<string>? inFull = null,
+    async Task<IReadOnlyList<JsonNode>> SyncAsync(SyncToken? since, IReadOnlyList<string>? joined = null, IReadOnlySet<string>? inFull = null,
         PresenceOptions? options = null, SyncFilter? filter = null)
     {
         var section = new PresenceSyncSection(_w.Cache, _w.Rooms, _w.Db, options ?? new PresenceOptions(), _w.Time);
@@ -38,7 +38,7 @@ public sealed class PresenceSyncSectionTests : IAsyncLifetime
         return context.Presence;
     }
 
-    static IEnumerable<string> Senders(JsonArray events) => events.Select(e => (string)e!["sender"]!).Order();
+    static IEnumerable<string> Senders(IReadOnlyList<JsonNode> events) => events.Select(e => (string)e!["sender"]!).Order();
 
     [Fact]
     public async Task Initial_CurrentPresenceOfRoomMatesAndSelf_OfflineAndStrangersLeftOut()
