@@ -41,7 +41,7 @@ public sealed class ReceiptsSyncSection(MyelinDatabase db, RecentReceiptRanges r
                 room.OrderBy(r => r.StreamId).Select(r => new Receipt(r.ReceiptType, r.UserId, r.EventId, r.ThreadId, r.DataJson)),
                 sync.UserId);
             if (content is not null)
-                sync.AddEphemeral(room.Key, new JsonObject { ["type"] = Receipts.EventType, ["content"] = content });
+                sync.AddEphemeral(room.Key, Receipts.EventType, new JsonObject { ["type"] = Receipts.EventType, ["content"] = content });
         }
     }
 }

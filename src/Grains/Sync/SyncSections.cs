@@ -41,10 +41,11 @@ public sealed class SyncSectionContext(
     internal readonly List<JsonNode> Presence = [];
     internal readonly List<JsonNode> ToDevice = [];
 
-    /// <summary>An event for the room's <c>ephemeral</c> section (m.typing, m.receipt); the room is sent.</summary>
-    public void AddEphemeral(string roomId, JsonObject ev)
+    /// <summary>An event for the room's <c>ephemeral</c> section (m.typing, m.receipt); the room is sent.
+    /// The node may be shared by many responses: it is only written, never edited or parented.</summary>
+    public void AddEphemeral(string roomId, string type, JsonNode ev)
     {
-        if (!filter.Ephemeral.Matches((string?)ev["type"] ?? "", "", roomId, null)) return;
+        if (!filter.Ephemeral.Matches(type, "", roomId, null)) return;
         if (!Ephemeral.TryGetValue(roomId, out var list)) Ephemeral[roomId] = list = [];
         list.Add(ev);
     }

@@ -38,6 +38,8 @@ public static class CommandLineParser
           --concurrency <n>        parallel workers for setup, initial-sync and registration (default 8)
           --room-exponent <a>      power-law exponent of room sizes, size(k) = users / k^a (default 1.0)
           --history <n>            messages per room before initial-sync is measured (default 20)
+          --inline-filters         send /sync filters inline on every request (as matrix-nio does) instead of
+                                   uploading them once and naming them by ID (as matrix-js-sdk does)
           --no-progress            do not print the live progress line
           -h, --help               show this text
 
@@ -100,6 +102,7 @@ public static class CommandLineParser
             {
                 case "--allow-remote": o = o with { AllowRemote = true }; continue;
                 case "--no-progress": o = o with { ShowProgress = false }; continue;
+                case "--inline-filters": o = o with { InlineFilters = true }; continue;
             }
 
             string value;

@@ -35,6 +35,8 @@ public sealed record LoadTestOptions
     public double RoomSizeExponent { get; init; } = 1.0;
     public int HistoryPerRoom { get; init; } = 20;
     public bool ShowProgress { get; init; } = true;
+    /// <summary>Send /sync filters inline on every request rather than stored once and named by ID.</summary>
+    public bool InlineFilters { get; init; }
 }
 
 /// <summary>The outcome of parsing a command line: exactly one of the subclasses.</summary>

@@ -29,6 +29,9 @@ public interface IMatrixClient
     /// <summary>`PUT /_matrix/client/v3/rooms/{roomId}/send/m.room.message/{txnId}`; returns the event ID.</summary>
     Task<MatrixResult<string>> SendMessageAsync(string accessToken, string roomId, string txnId, JsonObject content, CancellationToken ct);
 
+    /// <summary>`POST /_matrix/client/v3/user/{userId}/filter`; returns the filter ID.</summary>
+    Task<MatrixResult<string>> CreateFilterAsync(string accessToken, string userId, string filterJson, CancellationToken ct);
+
     /// <summary>`GET /_matrix/client/v3/sync`; <paramref name="filter"/> is an inline filter JSON or a filter ID.</summary>
     Task<MatrixResult<SyncResponse>> SyncAsync(string accessToken, string? since, int timeoutMs, string? filter, CancellationToken ct);
 

@@ -132,6 +132,10 @@ public sealed class MatrixHttpClient : IMatrixClient
         return CallAsync(HttpMethod.Post, ClientV3 + "createRoom", accessToken, body, _requestTimeout, ct, root => Str(root, "room_id"));
     }
 
+    public Task<MatrixResult<string>> CreateFilterAsync(string accessToken, string userId, string filterJson, CancellationToken ct) =>
+        CallAsync(HttpMethod.Post, $"{ClientV3}user/{Esc(userId)}/filter", accessToken, JsonNode.Parse(filterJson), _requestTimeout, ct,
+            root => Str(root, "filter_id"), track: false); // a server that stores no filters gets them inline: not an error
+
     public Task<MatrixResult<string>> JoinRoomAsync(string accessToken, string roomId, CancellationToken ct) =>
         CallAsync(HttpMethod.Post, $"{ClientV3}rooms/{Esc(roomId)}/join", accessToken, new JsonObject(), _requestTimeout, ct,
             root => Str(root, "room_id"));

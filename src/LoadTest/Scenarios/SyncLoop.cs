@@ -5,8 +5,9 @@ using Myelin.LoadTest.World;
 namespace Myelin.LoadTest.Scenarios;
 
 /// <summary>
-/// One user's /sync long-poll loop, as a client keeps it: a first sync with a small timeline, then
-/// `since`-chained syncs with timeout=30000. A limited timeline is backfilled through /messages back to
+/// One user's /sync long-poll loop, as a client keeps it: its filters uploaded once and named by ID on
+/// every sync (as matrix-js-sdk and so Element do; inline when the server will not store them), a first
+/// sync with a small timeline, then `since`-chained syncs with timeout=30000. A limited timeline is backfilled through /messages back to
 /// the last event this loop saw, so gaps the server leaves are not mistaken for losses.
 /// </summary>
 public sealed class SyncLoop(
@@ -15,7 +16,8 @@ public sealed class SyncLoop(
     RunMetrics metrics,
     string initialFilter,
     string loopFilter,
-    Action<LoadUser, JoinedRoomUpdate, long> onRoomUpdate)
+    Action<LoadUser, JoinedRoomUpdate, long> onRoomUpdate,
+    bool inlineFilters = false)
 {
     public const int LongPollMs = 30_000;
     private const int BackfillPageSize = 100;
@@ -36,10 +38,12 @@ public sealed class SyncLoop(
         string? since = null;
         try
         {
+            var initialFilterRef = await StoredFilterAsync(initialFilter, ct);
+            var loopFilterRef = await StoredFilterAsync(loopFilter, ct);
             while (!ct.IsCancellationRequested)
             {
                 var initial = since is null;
-                var filter = _filtersRejected ? null : initial ? initialFilter : loopFilter;
+                var filter = _filtersRejected ? null : initial ? initialFilterRef : loopFilterRef;
                 var result = await client.SyncAsync(user.Token, since, initial ? 0 : LongPollMs, filter, ct);
                 if (!result.IsSuccess)
                 {
@@ -81,6 +85,15 @@ public sealed class SyncLoop(
         {
             _ready.TrySetResult();
         }
+    }
+
+    /// <summary>The filter's ID once the server stores it; the filter itself, to send inline, if it will not.</summary>
+    private async Task<string> StoredFilterAsync(string filterJson, CancellationToken ct)
+    {
+        if (inlineFilters)
+            return filterJson;
+        var stored = await client.CreateFilterAsync(user.Token, user.UserId, filterJson, ct);
+        return stored.IsSuccess && stored.Value is { Length: > 0 } id ? id : filterJson;
     }
 
     private void Remember(string roomId, IReadOnlyList<RoomEvent> timeline)
