@@ -77,6 +77,25 @@ public sealed class ToDeviceEndpointsTests(GatewayFixture fx)
     }
 
     [Fact]
+    public async Task Sync_LongPollFromTheTokenThatCarriedMessages_AcknowledgesThemWithoutWaiting()
+    {
+        using var alice = await fx.NewClient().RegisterAsync();
+        using var bob = await fx.NewClient().RegisterAsync();
+        var since = NextBatch(await bob.SyncAsync());
+        await SendOkAsync(alice, To(bob.UserId, bob.DeviceId, new JsonObject { ["n"] = 1 }));
+        var sync = await bob.SyncAsync(since, timeoutMs: 10_000);
+        Assert.Single(ToDevice(sync));
+
+        // The next long-poll parks (nothing new), but its token acknowledges the message at once: a sync
+        // from the start made meanwhile no longer finds it.
+        var parked = bob.SyncAsync(NextBatch(sync), timeoutMs: 3_000);
+        await Task.Delay(500);
+        Assert.False(parked.IsCompleted);
+        Assert.Empty(ToDevice(await bob.SyncAsync()));
+        Assert.Empty(ToDevice(await parked));
+    }
+
+    [Fact]
     public async Task Send_Star_ReachesEachDeviceOfTheUserOnce()
     {
         using var alice = await fx.NewClient().RegisterAsync();

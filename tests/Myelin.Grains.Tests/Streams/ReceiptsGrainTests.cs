@@ -180,10 +180,35 @@ public sealed class ReceiptsGrainTests(ClusterFixture fx)
         Assert.Null(ReceiptContent(body, roomId));
     }
 
-    async Task<JsonObject> SyncAsync(string user, SyncToken? since, SyncToken upTo)
+    [Fact]
+    public async Task SyncSection_OneRangeForManyMembers_SharedWhenPublic_PrivateStillOnlyToItsOwner()
+    {
+        var (roomId, room, alice, bob, message) = await RoomAsync();
+        var section = new ReceiptsSyncSection(fx.Db, new RecentReceiptRanges(fx.Db));
+        var since = SyncToken.Current(fx.Bus);
+        await fx.Grains.Receipts(roomId).SetReadMarkers(bob, new ReadMarkers(null, message, null));
+        var upTo = SyncToken.Current(fx.Bus);
+        var publicForBob = ReceiptContent(await SyncAsync(bob, since, upTo, section), roomId);
+        var publicForAlice = ReceiptContent(await SyncAsync(alice, since, upTo, section), roomId);
+        Assert.NotNull(publicForAlice![message]![Receipts.Read]![bob]);
+        Assert.Equal(publicForBob!.ToJsonString(), publicForAlice.ToJsonString());
+
+        // The owner of a private receipt reads the range first: the next member must not get their view.
+        var second = await SendAsync(room, alice, "again");
+        var since2 = SyncToken.Current(fx.Bus);
+        await fx.Grains.Receipts(roomId).SetReadMarkers(bob, new ReadMarkers(null, second, second));
+        var upTo2 = SyncToken.Current(fx.Bus);
+        var forBob = ReceiptContent(await SyncAsync(bob, since2, upTo2, section), roomId);
+        var forAlice = ReceiptContent(await SyncAsync(alice, since2, upTo2, section), roomId);
+        Assert.NotNull(forBob![second]![Receipts.ReadPrivate]![bob]);
+        Assert.NotNull(forAlice![second]![Receipts.Read]![bob]);
+        Assert.Null(forAlice[second]![Receipts.ReadPrivate]);
+    }
+
+    async Task<JsonObject> SyncAsync(string user, SyncToken? since, SyncToken upTo, ReceiptsSyncSection? section = null)
     {
         var builder = new SyncBuilder(fx.Db, new RecentEventsCache(), user, "DEVICE", SyncFilter.Default, since, upTo, fullState: false,
-            [new ReceiptsSyncSection(fx.Db, new RecentReceiptRanges(fx.Db))]);
+            [section ?? new ReceiptsSyncSection(fx.Db, new RecentReceiptRanges(fx.Db))]);
         return await builder.BuildAsync(await fx.Db.Events.GetMembershipsForUserAsync(user));
     }
 

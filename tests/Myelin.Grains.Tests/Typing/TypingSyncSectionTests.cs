@@ -36,7 +36,8 @@ public sealed class TypingSyncSectionTests
 
     static string[] TypingIn(SyncSectionContext ctx, string roomId)
     {
-        var ev = Assert.Single(ctx.Ephemeral[roomId]);
+        // Events are shared between responses as pre-serialized JSON: read back as a client would.
+        var ev = JsonNode.Parse(Assert.Single(ctx.Ephemeral[roomId]).ToJsonString())!;
         Assert.Equal("m.typing", (string?)ev!["type"]);
         return ev["content"]!["user_ids"]!.AsArray().Select(u => (string)u!).ToArray();
     }
