@@ -92,5 +92,20 @@ public static class JsonBody
     public static IResult Json(JsonNode body, int status = 200) =>
         Results.Text(body.ToJsonString(), "application/json", System.Text.Encoding.UTF8, status);
 
+    /// <summary>A body already serialized as UTF-8 JSON (a /sync response), written as it is: no ETag or
+    /// range handling as <c>Results.Bytes</c> does for files.</summary>
+    public static IResult Utf8(byte[] body) => new Utf8JsonResult(body);
+
+    sealed class Utf8JsonResult(byte[] body) : IResult
+    {
+        public Task ExecuteAsync(HttpContext ctx)
+        {
+            ctx.Response.StatusCode = 200;
+            ctx.Response.ContentType = "application/json";
+            ctx.Response.ContentLength = body.Length;
+            return ctx.Response.Body.WriteAsync(body, 0, body.Length);
+        }
+    }
+
     public static IResult Empty() => Results.Text("{}", "application/json", System.Text.Encoding.UTF8, 200);
 }

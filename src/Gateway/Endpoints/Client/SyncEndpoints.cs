@@ -52,7 +52,7 @@ public static class SyncEndpoints
             if (result.HasUpdates || !waiting)
             {
                 lastSyncs.Remember(me, filterJson, result);
-                return Results.Bytes(result.Body!, "application/json");
+                return JsonBody.Utf8(result.Body!);
             }
             SyncToken.TryParse(result.NextBatch, out var seen);
             await notifier.WaitAsync(me.UserId, result.WatchedRooms, seen.Positions(), Remaining(deadline), ctx.RequestAborted);
