@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Myelin.Grains;
 using Myelin.Grains.Sync;
 
 namespace Myelin.Gateway.Http;
@@ -29,9 +30,7 @@ public sealed class LastSyncs
             _answers.TryRemove(key, out _);
             return;
         }
-        // Count takes every lock of the dictionary: only asked when a device is added.
-        if (!_answers.ContainsKey(key) && _answers.Count >= MaxDevices) _answers.Clear();
-        _answers[key] = new Answer(result.NextBatch, filterJson, result.WatchedRooms);
+        _answers.SetBounded(key, new Answer(result.NextBatch, filterJson, result.WatchedRooms), MaxDevices);
     }
 
     /// <summary>The rooms the device's last answer watched, if <paramref name="since"/> is that answer's

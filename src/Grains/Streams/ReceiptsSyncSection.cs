@@ -65,8 +65,7 @@ public sealed class ReceiptsSyncSection(MyelinDatabase db, RecentReceiptRanges r
         var key = (roomId, from, to);
         if (_shared.TryGetValue(key, out var known)) return known;
         var ev = Event(rows, userId) is { } built ? JsonValue.Create(new RawJson(built.ToJsonString())) : null;
-        if (_shared.Count >= MaxShared) _shared.Clear();
-        _shared[key] = ev;
+        _shared.SetBounded(key, ev, MaxShared);
         return ev;
     }
 

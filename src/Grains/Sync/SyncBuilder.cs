@@ -34,9 +34,8 @@ public sealed class SyncBuilder(
 
     public async Task<SyncResponse> BuildResponseAsync(IReadOnlyList<MembershipRow> memberships)
     {
-        var join = new Dictionary<string, SyncRoom>(StringComparer.Ordinal);
-        var invite = new Dictionary<string, JsonNode>(StringComparer.Ordinal);
-        var leave = new Dictionary<string, SyncRoom>(StringComparer.Ordinal);
+        var response = new SyncResponse();
+        var (join, invite, leave) = (response.Join, response.Invite, response.Leave);
         var sinceEvents = since?.Events;
 
         var accountDataFrom = since?.AccountData ?? 0;
@@ -103,7 +102,7 @@ public sealed class SyncBuilder(
             }
         }
 
-        var globalAccountData = new List<JsonNode>();
+        var globalAccountData = response.AccountData;
         foreach (var row in accountData.Where(r => r.RoomId is null))
             if (filter.AccountData.Matches(row.Type, userId, null, null))
                 globalAccountData.Add(new JsonObject { ["type"] = row.Type, ["content"] = JsonNode.Parse(row.ContentJson) });
@@ -117,16 +116,9 @@ public sealed class SyncBuilder(
 
         SentToDevice = sectionsContext.ToDevice.Count > 0;
         HasUpdates = join.Count > 0 || invite.Count > 0 || leave.Count > 0 || globalAccountData.Count > 0 || sectionsContext.HasUpdates;
-        var response = new SyncResponse
-        {
-            NextBatch = NextBatch.ToString(),
-            AccountData = globalAccountData,
-            Presence = sectionsContext.Presence,
-            ToDevice = sectionsContext.ToDevice,
-        };
-        foreach (var (roomId, room) in join) response.Join[roomId] = room;
-        foreach (var (roomId, room) in invite) response.Invite[roomId] = room;
-        foreach (var (roomId, room) in leave) response.Leave[roomId] = room;
+        response.NextBatch = NextBatch.ToString();
+        response.Presence = sectionsContext.Presence;
+        response.ToDevice = sectionsContext.ToDevice;
         return response;
     }
 

@@ -61,13 +61,13 @@ public sealed class SyncRoom
 /// <summary>A whole /sync response (spec: <c>GET /sync</c> 200), written as UTF-8 JSON without a DOM.</summary>
 public sealed class SyncResponse
 {
-    public required string NextBatch { get; init; }
+    public string NextBatch { get; set; } = "";
     public Dictionary<string, SyncRoom> Join { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, JsonNode> Invite { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, SyncRoom> Leave { get; } = new(StringComparer.Ordinal);
-    public List<JsonNode> AccountData { get; init; } = [];
-    public List<JsonNode> Presence { get; init; } = [];
-    public List<JsonNode> ToDevice { get; init; } = [];
+    public List<JsonNode> AccountData { get; } = [];
+    public List<JsonNode> Presence { get; set; } = [];
+    public List<JsonNode> ToDevice { get; set; } = [];
 
     // One growable buffer per thread: a response is written, copied out, and the buffer reused.
     [ThreadStatic] static ArrayBufferWriter<byte>? t_buffer;

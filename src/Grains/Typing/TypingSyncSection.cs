@@ -42,8 +42,7 @@ public sealed class TypingSyncSection(TypingCache cache) : ISyncSection
             ["content"] = new JsonObject { ["user_ids"] = new JsonArray(room.UserIds.Select(u => (JsonNode?)u).ToArray()) },
         }.ToJsonString();
         var ev = JsonValue.Create(new RawJson(json))!;
-        if (!_events.ContainsKey(roomId) && _events.Count >= MaxRooms) _events.Clear();
-        _events[roomId] = (room.Position, ev);
+        _events.SetBounded(roomId, (room.Position, ev), MaxRooms);
         return ev;
     }
 }

@@ -8,9 +8,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Myelin.Silo.Configuration;
-using Orleans.Dashboard;
-
 using Myelin.Silo.Hosting;
+using Orleans.Dashboard;
 
 namespace Myelin.Silo.Monitoring;
 
