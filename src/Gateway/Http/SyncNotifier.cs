@@ -1,4 +1,5 @@
 using Myelin.Grains.Streams;
+using Myelin.Grains.Sync;
 
 namespace Myelin.Gateway.Http;
 
@@ -41,7 +42,7 @@ public sealed class SyncNotifier : IDisposable
     /// Waits until something concerning the user arrives after <paramref name="seen"/> (the positions the
     /// caller's last read covered), or the timeout. Returns at once if the bus is already past them.
     /// </summary>
-    public async Task WaitAsync(string userId, IReadOnlyCollection<string> rooms, IReadOnlyDictionary<string, long> seen,
+    public async Task WaitAsync(string userId, IReadOnlyCollection<string> rooms, SyncToken seen,
         TimeSpan timeout, CancellationToken ct)
     {
         var waiter = new Waiter(userId, rooms);
@@ -49,8 +50,7 @@ public sealed class SyncNotifier : IDisposable
         try
         {
             // Registered first, then checked: an update published in between is seen one way or the other.
-            foreach (var (stream, position) in seen)
-                if (_bus.Position(stream) > position) return;
+            if (seen.IsBehind(_bus)) return;
             await waiter.Woken.Task.WaitAsync(timeout, ct);
         }
         catch (TimeoutException) { }

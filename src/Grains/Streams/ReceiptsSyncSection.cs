@@ -39,9 +39,20 @@ public sealed class ReceiptsSyncSection(MyelinDatabase db, RecentReceiptRanges r
         {
             if (RecentReceiptRanges.Covers(from, to))
             {
-                var wanted = changed.ToHashSet();
-                foreach (var room in (await recent.GetAsync(from, to)).Where(r => wanted.Contains(r.RoomId)).GroupBy(r => r.RoomId))
-                    Add(sync, room.Key, SharedEvent(room.Key, from, to, room.ToList(), sync.UserId));
+                // A few receipts in the range, usually one room's: grouped by hand, without LINQ's allocations.
+                var recentRows = await recent.GetAsync(from, to);
+                Dictionary<string, List<ReceiptRow>>? byRoom = null;
+                HashSet<string>? wanted = null;
+                for (var i = 0; i < recentRows.Count; i++)
+                {
+                    var r = recentRows[i];
+                    if (!(wanted ??= [.. changed]).Contains(r.RoomId)) continue;
+                    byRoom ??= new(StringComparer.Ordinal);
+                    if (!byRoom.TryGetValue(r.RoomId, out var list)) byRoom[r.RoomId] = list = [];
+                    list.Add(r);
+                }
+                foreach (var (roomId, roomRows) in byRoom ?? [])
+                    Add(sync, roomId, SharedEvent(roomId, from, to, roomRows, sync.UserId));
             }
             else
             {

@@ -19,54 +19,69 @@ public readonly record struct SyncToken(
         StreamNames.AccountData, StreamNames.PushRules, StreamNames.ToDevice,
     ];
 
-    long[] Values => [Events, Presence, Typing, Receipts, AccountData, PushRules, ToDevice];
+    /// <summary>The position of the stream at <paramref name="index"/> in <see cref="Streams"/>.</summary>
+    public long At(int index) => index switch
+    {
+        0 => Events, 1 => Presence, 2 => Typing, 3 => Receipts, 4 => AccountData, 5 => PushRules, 6 => ToDevice,
+        _ => throw new ArgumentOutOfRangeException(nameof(index)),
+    };
 
-    static SyncToken FromValues(long[] v) => new(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+    static SyncToken FromValues(ReadOnlySpan<long> v) => new(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
 
     /// <summary>Position of the named stream (0 for a stream tokens do not carry).</summary>
-    public long this[string stream] => Array.IndexOf(Streams, stream) is var i and >= 0 ? Values[i] : 0;
+    public long this[string stream] => Array.IndexOf(Streams, stream) is var i and >= 0 ? At(i) : 0;
 
-    /// <summary>Every stream's position, by stream name.</summary>
-    public IReadOnlyDictionary<string, long> Positions()
-    {
-        var values = Values;
-        var result = new Dictionary<string, long>(values.Length);
-        for (var i = 0; i < values.Length; i++) result[Streams[i]] = values[i];
-        return result;
-    }
+    /// <summary>A token that has seen the events stream up to <paramref name="events"/> and every other
+    /// stream to a position none reaches: waiting on it wakes for new events only.</summary>
+    public static SyncToken EventsOnly(long events) =>
+        new(events, long.MaxValue, long.MaxValue, long.MaxValue, long.MaxValue, long.MaxValue, long.MaxValue);
 
     /// <summary>The current position of every stream on this process's bus.</summary>
-    public static SyncToken Current(IReplicationBus bus) => FromValues(Streams.Select(bus.Position).ToArray());
+    public static SyncToken Current(IReplicationBus bus) => new(
+        bus.Position(StreamNames.Events), bus.Position(StreamNames.Presence), bus.Position(StreamNames.Typing),
+        bus.Position(StreamNames.Receipts), bus.Position(StreamNames.AccountData), bus.Position(StreamNames.PushRules),
+        bus.Position(StreamNames.ToDevice));
+
+    /// <summary>True when the bus has some stream past this token.</summary>
+    public bool IsBehind(IReplicationBus bus)
+    {
+        for (var i = 0; i < Streams.Length; i++)
+            if (bus.Position(Streams[i]) > At(i)) return true;
+        return false;
+    }
 
     /// <summary>Each stream at the higher of the two positions.</summary>
-    public SyncToken Max(SyncToken other)
-    {
-        var a = Values;
-        var b = other.Values;
-        for (var i = 0; i < a.Length; i++) a[i] = Math.Max(a[i], b[i]);
-        return FromValues(a);
-    }
+    public SyncToken Max(SyncToken other) => new(
+        Math.Max(Events, other.Events), Math.Max(Presence, other.Presence), Math.Max(Typing, other.Typing),
+        Math.Max(Receipts, other.Receipts), Math.Max(AccountData, other.AccountData),
+        Math.Max(PushRules, other.PushRules), Math.Max(ToDevice, other.ToDevice));
 
     /// <summary>True when some stream is further on in this token than in <paramref name="other"/>.</summary>
     public bool IsAheadOf(SyncToken other)
     {
-        var a = Values;
-        var b = other.Values;
-        for (var i = 0; i < a.Length; i++) if (a[i] > b[i]) return true;
+        for (var i = 0; i < Streams.Length; i++) if (At(i) > other.At(i)) return true;
         return false;
     }
 
-    public override string ToString() =>
-        "s" + string.Join('_', Values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"s{Events}_{Presence}_{Typing}_{Receipts}_{AccountData}_{PushRules}_{ToDevice}");
 
     public static bool TryParse(string? s, out SyncToken token)
     {
         token = default;
         if (string.IsNullOrEmpty(s) || s[0] != 's') return false;
-        var parts = s[1..].Split('_');
-        var values = new long[Streams.Length];
-        for (var i = 0; i < parts.Length && i < values.Length; i++)
-            if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out values[i])) return false;
+        Span<long> values = stackalloc long[Streams.Length];
+        values.Clear();
+        var rest = s.AsSpan(1);
+        // Parts beyond the streams this version knows are ignored, as before.
+        for (var i = 0; i < values.Length; i++)
+        {
+            var end = rest.IndexOf('_');
+            var part = end < 0 ? rest : rest[..end];
+            if (!long.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out values[i])) return false;
+            if (end < 0) break;
+            rest = rest[(end + 1)..];
+        }
         token = FromValues(values);
         return true;
     }

@@ -183,12 +183,10 @@ public sealed class MyelinMetrics
     /// would make a series per room).</summary>
     public async Task TimeRequestAsync(HttpContext ctx, RequestDelegate next)
     {
-        var method = KnownMethods.Contains(ctx.Request.Method) ? ctx.Request.Method : "OTHER";
-        var servlet = Servlet(ctx);
+        var series = RouteSeriesFor(ctx);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        _requestsReceived.WithLabels(method, servlet).Inc();
-        var inFlight = _inFlight.WithLabels(method, servlet);
-        inFlight.Inc();
+        series.Received.Inc();
+        series.InFlight.Inc();
         var code = 500;
         try
         {
@@ -197,12 +195,36 @@ public sealed class MyelinMetrics
         }
         finally
         {
-            inFlight.Dec();
-            var codeText = code.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            _responses.WithLabels(method, codeText).Inc();
-            _responseTime.WithLabels(method, servlet, codeText)
-                .Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            series.InFlight.Dec();
+            var (responses, responseTime) = series.ForStatus(code);
+            responses.Inc();
+            responseTime.Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
+    }
+
+    /// <summary>A route's labelled series, looked up once per (method, route) rather than by label values
+    /// on every request (each lookup by labels hashes them and allocates their array).</summary>
+    sealed class RouteSeries(MyelinMetrics metrics, string method, string servlet)
+    {
+        public readonly Counter.Child Received = metrics._requestsReceived.WithLabels(method, servlet);
+        public readonly Gauge.Child InFlight = metrics._inFlight.WithLabels(method, servlet);
+        readonly System.Collections.Concurrent.ConcurrentDictionary<int, (Counter.Child, Histogram.Child)> _byStatus = new();
+
+        public (Counter.Child Responses, Histogram.Child ResponseTime) ForStatus(int code) =>
+            _byStatus.TryGetValue(code, out var known) ? known : _byStatus.GetOrAdd(code, c =>
+            {
+                var text = c.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return (metrics._responses.WithLabels(method, text), metrics._responseTime.WithLabels(method, servlet, text));
+            });
+    }
+
+    readonly System.Collections.Concurrent.ConcurrentDictionary<(string Method, string Servlet), RouteSeries> _routeSeries = new();
+
+    RouteSeries RouteSeriesFor(HttpContext ctx)
+    {
+        var key = (KnownMethods.Contains(ctx.Request.Method) ? ctx.Request.Method : "OTHER", Servlet(ctx));
+        return _routeSeries.TryGetValue(key, out var known) ? known
+            : _routeSeries.GetOrAdd(key, k => new RouteSeries(this, k.Method, k.Servlet));
     }
 
     static readonly HashSet<string> KnownMethods = ["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH"];

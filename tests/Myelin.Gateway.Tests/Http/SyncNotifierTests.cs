@@ -1,5 +1,6 @@
 using Myelin.Gateway.Http;
 using Myelin.Grains.Streams;
+using Myelin.Grains.Sync;
 using Xunit;
 
 namespace Myelin.Gateway.Tests.Http;
@@ -7,7 +8,8 @@ namespace Myelin.Gateway.Tests.Http;
 public sealed class SyncNotifierTests
 {
     static readonly TimeSpan Long = TimeSpan.FromSeconds(30);
-    static readonly IReadOnlyDictionary<string, long> Nothing = new Dictionary<string, long>();
+    // A token no stream's position passes: only an update wakes its waiter.
+    static readonly SyncToken Nothing = SyncToken.EventsOnly(long.MaxValue);
 
     readonly InMemoryReplicationBus _bus = new();
     readonly SyncNotifier _notifier;
@@ -87,7 +89,7 @@ public sealed class SyncNotifierTests
     public async Task A_stream_already_past_the_callers_position_returns_at_once()
     {
         _bus.Publish(new StreamUpdate("events", 7, ["!a:hs"], []));
-        await _notifier.WaitAsync("@alice:hs", ["!a:hs"], new Dictionary<string, long> { ["events"] = 6 }, Long, CancellationToken.None)
+        await _notifier.WaitAsync("@alice:hs", ["!a:hs"], SyncToken.EventsOnly(6), Long, CancellationToken.None)
             .WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(0, _notifier.WaiterCount);
     }

@@ -71,7 +71,7 @@ public static class LegacySyncEndpoints
             }
             scannedTo = upTo.Events;
             await notifier.WaitAsync(me.UserId, readers,
-                new Dictionary<string, long> { [StreamNames.Events] = upTo.Events }, remaining, ctx.RequestAborted);
+                SyncToken.EventsOnly(upTo.Events), remaining, ctx.RequestAborted);
         }
     }
 

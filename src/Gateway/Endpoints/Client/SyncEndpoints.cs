@@ -43,7 +43,7 @@ public static class SyncEndpoints
         // An incremental sync with a timeout waits when nothing is new; anything else answers at once.
         var longPoll = since is not null && !fullState && timeout > TimeSpan.Zero;
         if (longPoll && lastSyncs.WatchedRooms(me, since!, filterJson) is { } rooms)
-            await notifier.WaitAsync(me.UserId, rooms, sinceToken.Positions(), Remaining(deadline), ctx.RequestAborted);
+            await notifier.WaitAsync(me.UserId, rooms, sinceToken, Remaining(deadline), ctx.RequestAborted);
         while (true)
         {
             // Past the deadline, this read is the last and answers whatever it finds.
@@ -55,7 +55,7 @@ public static class SyncEndpoints
                 return JsonBody.Utf8(result.Body!);
             }
             SyncToken.TryParse(result.NextBatch, out var seen);
-            await notifier.WaitAsync(me.UserId, result.WatchedRooms, seen.Positions(), Remaining(deadline), ctx.RequestAborted);
+            await notifier.WaitAsync(me.UserId, result.WatchedRooms, seen, Remaining(deadline), ctx.RequestAborted);
             request = request with { Since = result.NextBatch };
         }
     }
