@@ -60,6 +60,7 @@ public sealed class ReceiptsSyncSection(MyelinDatabase db, RecentReceiptRanges r
             }
         }
 
+        if (rows.Count == 0) return;
         foreach (var room in rows.GroupBy(r => r.RoomId))
             Add(sync, room.Key, Event(room, sync.UserId));
     }

@@ -20,7 +20,9 @@ public sealed class SyncGrain(MyelinDatabase db, IReplicationBus bus, RecentEven
     long _membershipsAt;
     readonly IReadOnlyList<ISyncSection> _sections = [.. sections];
 
-    string UserId => this.GetPrimaryKeyString();
+    // Read once: GetPrimaryKeyString makes a new string from the grain ID on every call.
+    string UserId => _userId ??= this.GetPrimaryKeyString();
+    string? _userId;
 
     // Clients send the same filter on every long-poll: parse it once.
     string? _filterJson;
@@ -66,6 +68,6 @@ public sealed class SyncGrain(MyelinDatabase db, IReplicationBus bus, RecentEven
         var builder = new SyncBuilder(db, recent, UserId, request.DeviceId, filter, since, upTo, request.FullState, _sections);
         var response = await builder.BuildResponseAsync(await MembershipsAsync());
         var utf8 = request.OmitBodyWithoutUpdates && !builder.HasUpdates ? null : response.ToUtf8Bytes();
-        return new SyncResult(utf8, builder.HasUpdates, builder.NextBatch.ToString(), builder.WatchedRooms, builder.SentToDevice);
+        return new SyncResult(utf8, builder.HasUpdates, response.NextBatch, builder.WatchedRooms, builder.SentToDevice);
     }
 }
