@@ -21,7 +21,8 @@ public sealed class LoadTestRunner(TextWriter stdout, TextWriter stderr, bool pr
     {
         // Connections stay bounded however many users there are: every /sync long-poll holds one.
         using var http = MatrixHttpClient.CreateHttpClient(o.ServerUrl, o.MaxConnections);
-        if (o.MaxConnections < o.Users + o.Concurrency)
+        var longPollsInPool = o.HttpClientSync || o.ServerUrl.Scheme != Uri.UriSchemeHttp;
+        if (longPollsInPool && o.MaxConnections < o.Users + o.Concurrency)
             stderr.WriteLine($"warning: --max-connections {o.MaxConnections} is below users + concurrency ({o.Users + o.Concurrency}); /sync long-polls may queue requests behind them");
 
         var probe = await new MatrixHttpClient(http, null, o.RequestTimeout).GetVersionsAsync(ct);

@@ -40,6 +40,8 @@ public static class CommandLineParser
           --history <n>            messages per room before initial-sync is measured (default 20)
           --inline-filters         send /sync filters inline on every request (as matrix-nio does) instead of
                                    uploading them once and naming them by ID (as matrix-js-sdk does)
+          --httpclient-sync        long-poll /sync through the shared HttpClient pool instead of one kept-alive
+                                   connection per user (always so for https servers)
           --no-progress            do not print the live progress line
           -h, --help               show this text
 
@@ -103,6 +105,7 @@ public static class CommandLineParser
                 case "--allow-remote": o = o with { AllowRemote = true }; continue;
                 case "--no-progress": o = o with { ShowProgress = false }; continue;
                 case "--inline-filters": o = o with { InlineFilters = true }; continue;
+                case "--httpclient-sync": o = o with { HttpClientSync = true }; continue;
             }
 
             string value;

@@ -37,6 +37,9 @@ public sealed record LoadTestOptions
     public bool ShowProgress { get; init; } = true;
     /// <summary>Send /sync filters inline on every request rather than stored once and named by ID.</summary>
     public bool InlineFilters { get; init; }
+
+    /// <summary>Long-poll /sync through the shared HttpClient pool rather than one kept-alive connection per user.</summary>
+    public bool HttpClientSync { get; init; }
 }
 
 /// <summary>The outcome of parsing a command line: exactly one of the subclasses.</summary>

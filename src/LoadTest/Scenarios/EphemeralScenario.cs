@@ -57,7 +57,7 @@ public sealed class EphemeralScenario : IScenario
         }
 
         using var syncCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var loops = world.Users.Select(u => new SyncLoop(ctx.Client, u, metrics, SyncFilters.Ephemeral(1), SyncFilters.Ephemeral(20), OnUpdate, o.InlineFilters)).ToList();
+        var loops = world.Users.Select(u => new SyncLoop(ctx.Client, u, metrics, SyncFilters.Ephemeral(1), SyncFilters.Ephemeral(20), OnUpdate, o.InlineFilters, ctx.NewLongPoll())).ToList();
         var loopTasks = loops.Select(l => l.RunAsync(syncCts.Token)).ToList();
         try
         {

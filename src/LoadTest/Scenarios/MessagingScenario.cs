@@ -44,7 +44,7 @@ public sealed class MessagingScenario(bool burst) : IScenario
         }
 
         using var syncCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var loops = world.Users.Select(u => new SyncLoop(ctx.Client, u, metrics, SyncFilters.Messages(1), SyncFilters.Messages(200), OnUpdate, o.InlineFilters)).ToList();
+        var loops = world.Users.Select(u => new SyncLoop(ctx.Client, u, metrics, SyncFilters.Messages(1), SyncFilters.Messages(200), OnUpdate, o.InlineFilters, ctx.NewLongPoll())).ToList();
         var loopTasks = loops.Select(l => l.RunAsync(syncCts.Token)).ToList();
         try
         {

@@ -19,6 +19,13 @@ public sealed class ScenarioContext(LoadTestOptions options, IMatrixClient clien
     /// <summary>Short status for the progress line, e.g. "draining 12 deliveries".</summary>
     public string? Status { get; set; }
 
+    /// <summary>A kept-alive connection for one user's /sync loop; null to long-poll through the shared
+    /// HttpClient (https servers, or --httpclient-sync).</summary>
+    public LongPollConnection? NewLongPoll() =>
+        Options.HttpClientSync || Options.ServerUrl.Scheme != Uri.UriSchemeHttp
+            ? null
+            : new LongPollConnection(Options.ServerUrl, Metrics.Errors, Options.RequestTimeout);
+
     public Task<LoadWorld> BuildWorldAsync(RoomLayout layout, int historyPerRoom, CancellationToken ct) =>
         new WorldBuilder(Client, Options.Concurrency, Options.SharedSecret, Log)
             .BuildAsync(Options.ServerUrl, layout, historyPerRoom, Options.WorldPath, ct);

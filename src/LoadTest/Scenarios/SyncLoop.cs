@@ -5,7 +5,8 @@ using Myelin.LoadTest.World;
 namespace Myelin.LoadTest.Scenarios;
 
 /// <summary>
-/// One user's /sync long-poll loop, as a client keeps it: its filters uploaded once and named by ID on
+/// One user's /sync long-poll loop, as a client keeps it (on a connection of its own when given a
+/// <see cref="LongPollConnection"/>): its filters uploaded once and named by ID on
 /// every sync (as matrix-js-sdk and so Element do; inline when the server will not store them), a first
 /// sync with a small timeline, then `since`-chained syncs with timeout=30000. A limited timeline is backfilled through /messages back to
 /// the last event this loop saw, so gaps the server leaves are not mistaken for losses.
@@ -17,7 +18,8 @@ public sealed class SyncLoop(
     string initialFilter,
     string loopFilter,
     Action<LoadUser, JoinedRoomUpdate, long> onRoomUpdate,
-    bool inlineFilters = false)
+    bool inlineFilters = false,
+    LongPollConnection? longPoll = null)
 {
     public const int LongPollMs = 30_000;
     private const int BackfillPageSize = 100;
@@ -44,7 +46,9 @@ public sealed class SyncLoop(
             {
                 var initial = since is null;
                 var filter = _filtersRejected ? null : initial ? initialFilterRef : loopFilterRef;
-                var result = await client.SyncAsync(user.Token, since, initial ? 0 : LongPollMs, filter, ct);
+                var result = longPoll is not null
+                    ? await longPoll.SyncAsync(user.Token, since, initial ? 0 : LongPollMs, filter, ct)
+                    : await client.SyncAsync(user.Token, since, initial ? 0 : LongPollMs, filter, ct);
                 if (!result.IsSuccess)
                 {
                     if (result.Status == 400 && filter is not null && !_filtersRejected)
@@ -84,6 +88,8 @@ public sealed class SyncLoop(
         finally
         {
             _ready.TrySetResult();
+            if (longPoll is not null)
+                await longPoll.DisposeAsync();
         }
     }
 

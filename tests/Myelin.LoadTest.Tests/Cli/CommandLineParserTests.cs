@@ -15,7 +15,7 @@ public class CommandLineParserTests
     {
         var o = Run("chat", "--url", "http://127.0.0.1:8008", "--users", "50", "--rooms", "7", "--duration", "2m",
             "--rate", "12.5", "--out", "r.json", "--messages", "99", "--seed", "4", "--drain", "0s", "--max-connections", "64",
-            "--concurrency", "3", "--room-exponent", "1.5", "--history", "0", "--no-progress", "--inline-filters", "--world", "w.json");
+            "--concurrency", "3", "--room-exponent", "1.5", "--history", "0", "--no-progress", "--inline-filters", "--httpclient-sync", "--world", "w.json");
 
         Assert.Equal([ScenarioKind.Chat], o.Scenarios);
         Assert.Equal(new Uri("http://127.0.0.1:8008/"), o.ServerUrl);
@@ -33,6 +33,7 @@ public class CommandLineParserTests
         Assert.Equal(0, o.HistoryPerRoom);
         Assert.False(o.ShowProgress);
         Assert.True(o.InlineFilters);
+        Assert.True(o.HttpClientSync);
         Assert.Equal("w.json", o.WorldPath);
     }
 
@@ -45,6 +46,7 @@ public class CommandLineParserTests
         Assert.Equal(TimeSpan.FromSeconds(30), o.Duration);
         Assert.True(o.ShowProgress);
         Assert.False(o.InlineFilters);
+        Assert.False(o.HttpClientSync);
         Assert.False(o.AllowRemote);
     }
 
