@@ -254,11 +254,10 @@ public sealed class SyncBuilder(
     /// scan of the memberships per room: a user in a thousand rooms syncs often).</summary>
     static List<string> JoinedAsOf(List<string> watched, IReadOnlyList<MembershipRow> memberships, long events)
     {
-        HashSet<string>? later = null;
-        foreach (var m in memberships)
-            if (m.StreamOrdering > events) (later ??= new(StringComparer.Ordinal)).Add(m.RoomId);
         // Usually every membership is settled: the watched rooms are the answer as they are.
-        if (later is null) return watched;
+        var allSettled = true;
+        for (var i = 0; i < memberships.Count && allSettled; i++) allSettled = memberships[i].StreamOrdering <= events;
+        if (allSettled) return watched;
         var settled = memberships.Where(m => m.StreamOrdering <= events).Select(m => m.RoomId).ToHashSet(StringComparer.Ordinal);
         return watched.Where(settled.Contains).ToList();
     }
